@@ -1,0 +1,198 @@
+//! `timetracker user …`: account administration for operators.
+
+use clap::{Subcommand, ValueEnum};
+use rusqlite::Connection;
+
+use super::{read_secret_line, CliError, CliResult};
+use crate::auth::{password, session, setup, username};
+use crate::config::Config;
+use crate::db::users::{self, NewUser, User};
+use crate::db::{self, audit};
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account (without --password-stdin it has no password until one is set)
+    Add {
+        name: String,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long, value_name = "E")]
+        email: Option<String>,
+        #[arg(long, value_name = "N")]
+        full_name: Option<String>,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a password (read from standard input); ends the user's sessions
+    SetPassword {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Print a one-time link (valid 24 h) where the user sets a new password
+    ResetPassword { name: String },
+    /// Make an account an administrator or a normal user
+    SetRole { name: String, role: Role },
+    /// Turn an account off: it can't sign in and its sessions end
+    Deactivate { name: String },
+    /// Turn an account back on
+    Activate { name: String },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Role {
+    Admin,
+    User,
+}
+
+pub fn run(cmd: UserCommand, config: Config) -> CliResult {
+    let (config, db) = crate::open(config)?;
+    let mut conn = db.conn()?;
+    match cmd {
+        UserCommand::Add {
+            name,
+            admin,
+            email,
+            full_name,
+            password_stdin,
+        } => {
+            let name = username::normalize(&name).map_err(|r| CliError::Usage(r.into()))?;
+            let hash = if password_stdin {
+                Some(new_password_hash()?)
+            } else {
+                None
+            };
+            let new = NewUser {
+                username: &name,
+                full_name: full_name.as_deref(),
+                email: email.as_deref(),
+                password_hash: hash.as_deref(),
+                auth_provider: "local",
+                is_admin: admin,
+            };
+            match users::insert(&conn, &new, db::now()) {
+                Ok(_) => {}
+                Err(e) if db::is_constraint_violation(&e) => {
+                    return Err(CliError::Failed(format!("a user named {name:?} already exists")))
+                }
+                Err(e) => return Err(e.into()),
+            }
+            record(&conn, "cli.user.add", &name)?;
+            println!("created user {name}{}", if admin { " (administrator)" } else { "" });
+            if hash.is_none() {
+                println!("it has no password yet: run `timetracker user reset-password {name}` to send a set-password link");
+            }
+        }
+        UserCommand::List { json } => list(&conn, json)?,
+        UserCommand::SetPassword { name, .. } => {
+            let user = find(&conn, &name)?;
+            let hash = new_password_hash()?;
+            let tx = conn.transaction()?;
+            setup::set_password(&tx, &user, &hash, None, "cli.user.set_password", db::now())?;
+            tx.commit()?;
+            println!("password set for {}; their sessions were ended", user.username);
+        }
+        UserCommand::ResetPassword { name } => {
+            let user = find(&conn, &name)?;
+            if !user.is_active {
+                return Err(CliError::Failed(format!("{} is deactivated; activate it first", user.username)));
+            }
+            let token = setup::issue_reset_token(&conn, user.id, db::now())?;
+            record(&conn, "cli.user.reset_password", &user.username)?;
+            println!("{}/reset-password?token={token}", config.base_url());
+            eprintln!("one-time link for {}, valid for 24 hours", user.username);
+        }
+        UserCommand::SetRole { name, role } => {
+            let user = find(&conn, &name)?;
+            let admin = matches!(role, Role::Admin);
+            let tx = conn.transaction()?;
+            users::set_admin(&tx, user.id, admin)?;
+            // A privilege change gets fresh sessions, like a sign-in.
+            session::end_all_for_user(&tx, user.id)?;
+            record(&tx, if admin { "cli.user.grant_admin" } else { "cli.user.revoke_admin" }, &user.username)?;
+            tx.commit()?;
+            println!("{} is now {}", user.username, if admin { "an administrator" } else { "a normal user" });
+        }
+        UserCommand::Deactivate { name } => {
+            let user = find(&conn, &name)?;
+            let tx = conn.transaction()?;
+            users::set_active(&tx, user.id, false)?;
+            let ended = session::end_all_for_user(&tx, user.id)?;
+            record(&tx, "cli.user.deactivate", &user.username)?;
+            tx.commit()?;
+            println!("{} is deactivated; {ended} session(s) ended", user.username);
+        }
+        UserCommand::Activate { name } => {
+            let user = find(&conn, &name)?;
+            users::set_active(&conn, user.id, true)?;
+            record(&conn, "cli.user.activate", &user.username)?;
+            println!("{} is active", user.username);
+        }
+    }
+    Ok(())
+}
+
+fn new_password_hash() -> Result<String, CliError> {
+    let pw = read_secret_line("password")?;
+    password::check_new(&pw).map_err(|r| CliError::Usage(r.into()))?;
+    Ok(password::hash_sync(&pw)?)
+}
+
+fn find(conn: &Connection, name: &str) -> Result<User, CliError> {
+    let name = username::normalize(name).map_err(|r| CliError::Usage(r.into()))?;
+    users::by_username(conn, &name)?.ok_or_else(|| CliError::Failed(format!("no user named {name:?}")))
+}
+
+fn record(conn: &Connection, action: &str, target: &str) -> Result<(), CliError> {
+    audit::record(
+        conn,
+        &audit::Entry {
+            actor_user_id: None,
+            action,
+            target: Some(target),
+            detail: None,
+            client_ip: None,
+        },
+        db::now(),
+    )?;
+    Ok(())
+}
+
+fn list(conn: &Connection, json: bool) -> CliResult {
+    let all = users::list(conn)?;
+    if json {
+        let rows: Vec<_> = all
+            .iter()
+            .map(|u| {
+                serde_json::json!({
+                    "id": u.id, "username": u.username, "full_name": u.full_name, "email": u.email,
+                    "is_admin": u.is_admin, "is_active": u.is_active, "auth_provider": u.auth_provider,
+                    "has_password": u.has_password(), "created_at": u.created_at, "last_login_at": u.last_login_at,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    println!("{:<5} {:<24} {:<6} {:<7} {:<8} {:<9} EMAIL", "ID", "USERNAME", "ADMIN", "ACTIVE", "PROVIDER", "PASSWORD");
+    for u in all {
+        let yn = |b: bool| if b { "yes" } else { "no" };
+        println!(
+            "{:<5} {:<24} {:<6} {:<7} {:<8} {:<9} {}",
+            u.id,
+            u.username,
+            yn(u.is_admin),
+            yn(u.is_active),
+            u.auth_provider,
+            if u.has_password() { "set" } else { "none" },
+            u.email.unwrap_or_default()
+        );
+    }
+    Ok(())
+}

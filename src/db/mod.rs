@@ -1,0 +1,115 @@
+//! The SQLite store: pool, pragmas, migrations, backup, and one repository file per table.
+
+pub mod audit;
+pub mod backup;
+pub mod migrate;
+pub mod one_time_tokens;
+pub mod sessions;
+pub mod settings;
+pub mod throttle;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+
+use crate::config::DbSynchronous;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+/// Errors of the storage layer. The web layer maps them to a 500 with a generic sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database connection pool error: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("background task failed: {0}")]
+    Task(String),
+    #[error("{0}")]
+    Schema(String),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A cloneable handle on the connection pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    path: PathBuf,
+}
+
+/// Seconds since the Unix epoch: every instant in the database is stored this way, in UTC.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file with the pragmas every connection needs.
+    pub fn open(path: &Path, sync: DbSynchronous) -> Result<Db, DbError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let synchronous = match sync {
+            DbSynchronous::Normal => "NORMAL",
+            DbSynchronous::Full => "FULL",
+        };
+        let manager = SqliteConnectionManager::file(path).with_init(move |c| {
+            // WAL + NORMAL: a commit is in the WAL before we answer, so it survives a
+            // process crash; FULL also fsyncs each commit to survive a power cut.
+            c.execute_batch(&format!(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = {synchronous};
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 5000;"
+            ))
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .min_idle(Some(1))
+            .build(manager)?;
+        Ok(Db {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A connection for synchronous callers (the CLI); the server uses [`Db::run`].
+    pub fn conn(&self) -> Result<PooledConn, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on the blocking pool, off the async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+}
+
+/// True when a write failed on a UNIQUE or CHECK constraint (a race or a duplicate).
+pub fn is_constraint_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(err, _)
+            if err.code == rusqlite::ErrorCode::ConstraintViolation
+    )
+}

@@ -1,0 +1,89 @@
+//! TimeTracker: a self-hosted time tracker in one binary. `build_rocket` is shared by the
+//! binary and the integration tests, so both run exactly the same app.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod web;
+
+use rocket::config::{LogLevel, SecretKey, Shutdown};
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+
+use crate::auth::session::Policy;
+use crate::config::Config;
+use crate::db::{settings, Db, DbError};
+
+/// Shared state of the running server.
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+}
+
+impl AppState {
+    pub fn session_policy(&self) -> Policy {
+        Policy {
+            idle_secs: self.config.session_idle_secs,
+            lifetime_secs: self.config.session_lifetime_secs,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot prepare the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the store for `config`: data dir, secret key, database, migrations, seeded settings.
+pub fn open(mut config: Config) -> Result<(Config, Db), StartupError> {
+    let shown = config.data_dir.display().to_string();
+    let data_dir_err = |source| StartupError::DataDir {
+        path: shown.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&config.data_dir).map_err(data_dir_err)?;
+    std::fs::create_dir_all(config.data_dir.join("templates")).map_err(data_dir_err)?;
+    config.ensure_secret_key().map_err(data_dir_err)?;
+    let db = Db::open(&config.database_path, config.db_synchronous)?;
+    {
+        let mut conn = db.conn()?;
+        db::migrate::migrate(&mut conn, &config.data_dir.join("backups"))?;
+        let seed = if config.allow_self_register { "true" } else { "false" };
+        settings::seed(&conn, settings::ALLOW_SELF_REGISTER, seed, db::now())?;
+    }
+    Ok((config, db))
+}
+
+/// The web application on an opened store.
+pub fn build_rocket(config: Config, db: Db) -> Rocket<Build> {
+    let mut rocket_config = rocket::Config {
+        address: config.host,
+        port: config.port,
+        // Client IPs come from our ClientIp guard, which trusts only TRUSTED_PROXIES.
+        ip_header: None,
+        log_level: LogLevel::Critical,
+        cli_colors: false,
+        shutdown: Shutdown {
+            grace: 5,
+            mercy: 5,
+            ..Shutdown::default()
+        },
+        ..rocket::Config::default()
+    };
+    if let Some(k) = &config.secret_key {
+        rocket_config.secret_key = SecretKey::derive_from(k.expose().as_bytes());
+    }
+    let figment = Figment::from(rocket_config)
+        .merge(("template_dir", config.data_dir.join("templates")))
+        .merge(("ident", "TimeTracker"));
+    let state = AppState { config, db };
+    web::mount(rocket::custom(figment), state)
+}

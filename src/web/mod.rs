@@ -1,0 +1,97 @@
+//! HTTP routes by area. Handlers are thin: parse, call one service function, render or
+//! redirect. Every route is listed here.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+mod catchers;
+pub mod dashboard;
+pub mod headers;
+pub mod health;
+pub mod layout;
+pub mod profile;
+pub mod setup;
+pub mod templates;
+
+use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::time::Duration;
+use rocket::{routes, Build, Rocket};
+
+use crate::auth::guards::Client;
+use crate::auth::session::{self, ClientInfo};
+use crate::config::SameSitePolicy;
+use crate::error::AppResult;
+use crate::{db, AppState};
+
+pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
+    let override_dir = state.config.data_dir.join("templates");
+    rocket
+        .manage(state)
+        .attach(templates::fairing(override_dir))
+        .attach(headers::SecurityHeaders)
+        .mount(
+            "/",
+            routes![
+                assets::asset,
+                auth::login_page,
+                auth::login_submit,
+                auth::sso_start,
+                auth::logout_get,
+                auth::logout_post,
+                dashboard::dashboard,
+                health::healthz,
+                health::readyz,
+                api::me,
+                profile::profile,
+                profile::change_password,
+                profile::sign_out_everywhere,
+                setup::setup_page,
+                setup::setup_submit,
+                setup::reset_page,
+                setup::reset_submit,
+            ],
+        )
+        .register("/", catchers::all())
+}
+
+fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    let c = &state.config;
+    Cookie::build((session::COOKIE, value))
+        .http_only(true)
+        .secure(c.session_cookie_secure)
+        .same_site(match c.session_cookie_samesite {
+            SameSitePolicy::Lax => SameSite::Lax,
+            SameSitePolicy::Strict => SameSite::Strict,
+            SameSitePolicy::None => SameSite::None,
+        })
+        .path("/")
+        .max_age(Duration::seconds(c.session_lifetime_secs))
+        .build()
+}
+
+/// Starts a fresh session for `user_id` (a new id at every sign-in: no fixation), ending the
+/// one this browser had.
+pub(crate) async fn sign_in(state: &AppState, jar: &CookieJar<'_>, user_id: i64, client: &Client) -> AppResult<()> {
+    let previous = jar.get(session::COOKIE).map(|c| c.value().to_string());
+    let policy = state.session_policy();
+    let (ip, ua) = (client.ip.to_string(), client.user_agent.clone());
+    let issued = state
+        .db
+        .run(move |c| {
+            if let Some(old) = previous {
+                session::end(c, &old)?;
+            }
+            let info = ClientInfo {
+                ip: Some(&ip),
+                user_agent: ua.as_deref(),
+            };
+            session::start(c, user_id, session::KIND_USER, policy, &info, db::now())
+        })
+        .await?;
+    jar.add(session_cookie(state, issued.cookie_value));
+    Ok(())
+}
+
+pub(crate) fn clear_session_cookie(jar: &CookieJar<'_>) {
+    jar.remove(Cookie::build(session::COOKIE).path("/"));
+}
