@@ -284,12 +284,7 @@ impl Reader<'_> {
         }
     }
 
-    fn choice<T: Copy>(
-        &mut self,
-        name: &str,
-        default: T,
-        options: &[(&str, T)],
-    ) -> T {
+    fn choice<T: Copy>(&mut self, name: &str, default: T, options: &[(&str, T)]) -> T {
         let Some(v) = self.get(name) else {
             return default;
         };
@@ -570,10 +565,7 @@ impl Config {
     }
 
     /// A config for tests and tools: defaults plus the given variables, on `data_dir`.
-    pub fn for_data_dir(
-        data_dir: &Path,
-        vars: &[(&str, &str)],
-    ) -> Result<Config, ConfigErrors> {
+    pub fn for_data_dir(data_dir: &Path, vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
         let vars = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -644,11 +636,29 @@ impl Config {
             ),
             ("AUTH_METHOD", self.auth_method.as_str().into()),
             ("ALLOW_SELF_REGISTER", self.allow_self_register.to_string()),
-            ("PUBLIC_URL", self.public_url.as_ref().map(|u| u.to_string()).unwrap_or_default()),
-            ("SESSION_COOKIE_SECURE", self.session_cookie_secure.to_string()),
-            ("SESSION_COOKIE_SAMESITE", format!("{:?}", self.session_cookie_samesite)),
-            ("PERMANENT_SESSION_LIFETIME", self.session_lifetime_secs.to_string()),
-            ("SESSION_IDLE_MINUTES", (self.session_idle_secs / 60).to_string()),
+            (
+                "PUBLIC_URL",
+                self.public_url
+                    .as_ref()
+                    .map(|u| u.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SESSION_COOKIE_SECURE",
+                self.session_cookie_secure.to_string(),
+            ),
+            (
+                "SESSION_COOKIE_SAMESITE",
+                format!("{:?}", self.session_cookie_samesite),
+            ),
+            (
+                "PERMANENT_SESSION_LIFETIME",
+                self.session_lifetime_secs.to_string(),
+            ),
+            (
+                "SESSION_IDLE_MINUTES",
+                (self.session_idle_secs / 60).to_string(),
+            ),
             (
                 "TRUSTED_PROXIES",
                 self.trusted_proxies
@@ -658,14 +668,24 @@ impl Config {
                     .join(","),
             ),
             ("LOG_LEVEL", self.log_level.clone()),
-            ("LOG_FORMAT", format!("{:?}", self.log_format).to_lowercase()),
-            ("DB_SYNCHRONOUS", format!("{:?}", self.db_synchronous).to_lowercase()),
+            (
+                "LOG_FORMAT",
+                format!("{:?}", self.log_format).to_lowercase(),
+            ),
+            (
+                "DB_SYNCHRONOUS",
+                format!("{:?}", self.db_synchronous).to_lowercase(),
+            ),
             ("TZ", opt(&self.timezone)),
             ("OIDC_ISSUER", opt(&o.issuer)),
             ("OIDC_CLIENT_ID", opt(&o.client_id)),
             (
                 "OIDC_CLIENT_SECRET",
-                if o.client_secret.is_some() { "***".into() } else { String::new() },
+                if o.client_secret.is_some() {
+                    "***".into()
+                } else {
+                    String::new()
+                },
             ),
             ("OIDC_REDIRECT_URI", opt(&o.redirect_uri)),
             ("OIDC_SCOPES", o.scopes.join(" ")),
@@ -675,18 +695,36 @@ impl Config {
             ("OIDC_GROUPS_CLAIM", o.groups_claim.clone()),
             ("OIDC_ADMIN_GROUP", opt(&o.admin_group)),
             ("OIDC_ADMIN_EMAILS", o.admin_emails.join(",")),
-            ("OIDC_POST_LOGOUT_REDIRECT_URI", opt(&o.post_logout_redirect_uri)),
+            (
+                "OIDC_POST_LOGOUT_REDIRECT_URI",
+                opt(&o.post_logout_redirect_uri),
+            ),
             (
                 "OIDC_DNS_RESOLUTION_STRATEGY",
                 format!("{:?}", o.dns_resolution_strategy).to_lowercase(),
             ),
             ("OIDC_IP_CACHE_TTL", o.ip_cache_ttl.to_string()),
             ("OIDC_USE_IP_DIRECTLY", o.use_ip_directly.to_string()),
-            ("OIDC_USE_DOCKER_INTERNAL", o.use_docker_internal.to_string()),
-            ("OIDC_METADATA_REFRESH_INTERVAL", o.metadata_refresh_interval.to_string()),
-            ("OIDC_METADATA_FETCH_TIMEOUT", o.metadata_fetch_timeout.to_string()),
-            ("OIDC_METADATA_RETRY_ATTEMPTS", o.metadata_retry_attempts.to_string()),
-            ("OIDC_METADATA_RETRY_DELAY", o.metadata_retry_delay.to_string()),
+            (
+                "OIDC_USE_DOCKER_INTERNAL",
+                o.use_docker_internal.to_string(),
+            ),
+            (
+                "OIDC_METADATA_REFRESH_INTERVAL",
+                o.metadata_refresh_interval.to_string(),
+            ),
+            (
+                "OIDC_METADATA_FETCH_TIMEOUT",
+                o.metadata_fetch_timeout.to_string(),
+            ),
+            (
+                "OIDC_METADATA_RETRY_ATTEMPTS",
+                o.metadata_retry_attempts.to_string(),
+            ),
+            (
+                "OIDC_METADATA_RETRY_DELAY",
+                o.metadata_retry_delay.to_string(),
+            ),
             ("OIDC_CLOCK_SKEW_SECONDS", o.clock_skew_seconds.to_string()),
         ]
     }
@@ -704,9 +742,13 @@ fn read_oidc(r: &mut Reader<'_>, mode: AuthMethod, public_url: Option<&Url>) -> 
     let redirect_uri = match r.url("OIDC_REDIRECT_URI") {
         Some(u) => Some(u.to_string()),
         // Derived only from PUBLIC_URL, never from request headers (forged hosts).
-        None => public_url.map(|u| format!("{}/auth/oidc/callback", u.as_str().trim_end_matches('/'))),
+        None => {
+            public_url.map(|u| format!("{}/auth/oidc/callback", u.as_str().trim_end_matches('/')))
+        }
     };
-    let post_logout_redirect_uri = r.url("OIDC_POST_LOGOUT_REDIRECT_URI").map(|u| u.to_string());
+    let post_logout_redirect_uri = r
+        .url("OIDC_POST_LOGOUT_REDIRECT_URI")
+        .map(|u| u.to_string());
     let client_id = r.get("OIDC_CLIENT_ID");
     let client_secret = r.get("OIDC_CLIENT_SECRET").map(Secret);
     let scopes: Vec<String> = r
@@ -728,10 +770,13 @@ fn read_oidc(r: &mut Reader<'_>, mode: AuthMethod, public_url: Option<&Url>) -> 
     if mode.uses_sso() {
         let mode = mode.as_str();
         if issuer.is_none() {
-            r.errors.push(format!("OIDC_ISSUER is required when AUTH_METHOD={mode}"));
+            r.errors
+                .push(format!("OIDC_ISSUER is required when AUTH_METHOD={mode}"));
         }
         if client_id.is_none() {
-            r.errors.push(format!("OIDC_CLIENT_ID is required when AUTH_METHOD={mode}"));
+            r.errors.push(format!(
+                "OIDC_CLIENT_ID is required when AUTH_METHOD={mode}"
+            ));
         }
         if client_secret.is_none() {
             r.errors.push(format!(
@@ -836,7 +881,10 @@ mod tests {
     #[test]
     fn auth_method_is_case_insensitive_and_defaults_to_local() {
         assert_eq!(load(&[]).unwrap().auth_method, AuthMethod::Local);
-        assert_eq!(load(&[("AUTH_METHOD", "NONE")]).unwrap().auth_method, AuthMethod::None);
+        assert_eq!(
+            load(&[("AUTH_METHOD", "NONE")]).unwrap().auth_method,
+            AuthMethod::None
+        );
     }
 
     #[test]
@@ -851,8 +899,13 @@ mod tests {
         assert_eq!(c.database_path, PathBuf::from("/var/lib/tt/x.db"));
         let c = load(&[("DATABASE_URL", "/srv/tt.db")]).unwrap();
         assert_eq!(c.database_path, PathBuf::from("/srv/tt.db"));
-        let err = load(&[("DATABASE_URL", "postgresql://db/tt")]).unwrap_err().to_string();
-        assert!(err.contains("DATABASE_URL") && err.contains("postgresql"), "{err}");
+        let err = load(&[("DATABASE_URL", "postgresql://db/tt")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DATABASE_URL") && err.contains("postgresql"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -866,7 +919,12 @@ mod tests {
     #[test]
     fn oidc_modes_require_the_core_oidc_settings() {
         let err = load(&[("AUTH_METHOD", "oidc")]).unwrap_err().to_string();
-        for v in ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_REDIRECT_URI"] {
+        for v in [
+            "OIDC_ISSUER",
+            "OIDC_CLIENT_ID",
+            "OIDC_CLIENT_SECRET",
+            "OIDC_REDIRECT_URI",
+        ] {
             assert!(err.contains(v), "{v} missing from {err}");
         }
     }
@@ -884,7 +942,10 @@ mod tests {
         let p = dir.path().join("k");
         std::fs::write(&p, "0123456789abcdef0123456789abcdef\n").unwrap();
         let c = load(&[("SECRET_KEY_FILE", p.to_str().unwrap())]).unwrap();
-        assert_eq!(c.secret_key.unwrap().expose(), "0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            c.secret_key.unwrap().expose(),
+            "0123456789abcdef0123456789abcdef"
+        );
     }
 
     #[test]
@@ -895,9 +956,13 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        let err = load(&[("PORT", "eighty"), ("TRUSTED_PROXIES", "nope"), ("SESSION_COOKIE_SECURE", "maybe")])
-            .unwrap_err()
-            .to_string();
+        let err = load(&[
+            ("PORT", "eighty"),
+            ("TRUSTED_PROXIES", "nope"),
+            ("SESSION_COOKIE_SECURE", "maybe"),
+        ])
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("PORT=\"eighty\""), "{err}");
         assert!(err.contains("TRUSTED_PROXIES"), "{err}");
         assert!(err.contains("SESSION_COOKIE_SECURE"), "{err}");

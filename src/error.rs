@@ -72,7 +72,12 @@ impl AppError {
 }
 
 /// Renders an error for `req`: JSON under `/api`, the error page elsewhere.
-pub fn render_error<'r>(req: &'r Request<'_>, status: Status, code: &str, message: &str) -> response::Result<'static> {
+pub fn render_error(
+    req: &Request<'_>,
+    status: Status,
+    code: &str,
+    message: &str,
+) -> response::Result<'static> {
     if req.uri().path().starts_with("/api/") {
         let body = serde_json::json!({ "error": code, "message": message });
         return Response::build_from(Json(body).respond_to(req)?)
@@ -88,7 +93,9 @@ pub fn render_error<'r>(req: &'r Request<'_>, status: Status, code: &str, messag
             assets_version: crate::web::assets::version(),
         },
     );
-    Response::build_from(page.respond_to(req)?).status(status).ok()
+    Response::build_from(page.respond_to(req)?)
+        .status(status)
+        .ok()
 }
 
 impl<'r> Responder<'r, 'static> for AppError {

@@ -56,7 +56,11 @@ pub fn open(mut config: Config) -> Result<(Config, Db), StartupError> {
     {
         let mut conn = db.conn()?;
         db::migrate::migrate(&mut conn, &config.data_dir.join("backups"))?;
-        let seed = if config.allow_self_register { "true" } else { "false" };
+        let seed = if config.allow_self_register {
+            "true"
+        } else {
+            "false"
+        };
         settings::seed(&conn, settings::ALLOW_SELF_REGISTER, seed, db::now())?;
     }
     Ok((config, db))

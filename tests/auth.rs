@@ -12,9 +12,19 @@ async fn local_login_with_password_redirects_and_opens_a_session() {
     let res = app.login("alice", Some(PASSWORD)).await;
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(location(&res), "/");
-    let cookie = res.headers().get("Set-Cookie").find(|c| c.starts_with("tt_session=")).expect("session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain-HTTP installs must keep working: {cookie}");
+    let cookie = res
+        .headers()
+        .get("Set-Cookie")
+        .find(|c| c.starts_with("tt_session="))
+        .expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-HTTP installs must keep working: {cookie}"
+    );
     let (status, me) = me(&app.client).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(me["username"], "alice");
@@ -41,7 +51,10 @@ fn sso_vars(mode: &'static str) -> Vec<(&'static str, &'static str)> {
         ("OIDC_ISSUER", "http://127.0.0.1:1/unreachable"),
         ("OIDC_CLIENT_ID", "tt"),
         ("OIDC_CLIENT_SECRET", "s3cret"),
-        ("OIDC_REDIRECT_URI", "http://127.0.0.1:8000/auth/oidc/callback"),
+        (
+            "OIDC_REDIRECT_URI",
+            "http://127.0.0.1:8000/auth/oidc/callback",
+        ),
         ("OIDC_METADATA_RETRY_ATTEMPTS", "1"),
         ("OIDC_METADATA_FETCH_TIMEOUT", "1"),
         ("OIDC_METADATA_REFRESH_INTERVAL", "0"),
@@ -55,7 +68,10 @@ async fn both_mode_shows_the_form_and_an_sso_button() {
     let html = unescape(&html);
     assert!(html.contains("name=\"password\""));
     assert!(html.contains("Sign in with SSO"));
-    assert!(html.contains("href=\"/login/oidc?next=%2Fprofile\""), "{html}");
+    assert!(
+        html.contains("href=\"/login/oidc?next=%2Fprofile\""),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]
@@ -77,8 +93,16 @@ async fn none_mode_signs_in_by_username_and_self_registers_new_names() {
     let res = app.login("  NewPerson ", None).await;
     assert_eq!(res.status(), Status::SeeOther);
     let (_, me) = me(&app.client).await;
-    assert_eq!(me["username"], "newperson", "usernames are trimmed and lowercased");
-    assert_eq!(app.sql::<i64>("SELECT count(*) FROM users WHERE username = 'newperson' AND password_hash IS NULL"), 1);
+    assert_eq!(
+        me["username"], "newperson",
+        "usernames are trimmed and lowercased"
+    );
+    assert_eq!(
+        app.sql::<i64>(
+            "SELECT count(*) FROM users WHERE username = 'newperson' AND password_hash IS NULL"
+        ),
+        1
+    );
 }
 
 #[rocket::async_test]
@@ -98,7 +122,11 @@ async fn local_self_registration_needs_a_password_of_eight_characters() {
     let app = TestApp::new(&[]).await;
     let res = app.login("newbie", Some("short")).await;
     assert_eq!(res.status(), Status::BadRequest);
-    assert!(res.into_string().await.unwrap().contains("at least 8 characters"));
+    assert!(res
+        .into_string()
+        .await
+        .unwrap()
+        .contains("at least 8 characters"));
     assert_eq!(app.sql::<i64>("SELECT count(*) FROM users"), 0);
     let res = app.login("newbie", Some("long enough pw")).await;
     assert_eq!(res.status(), Status::SeeOther);
@@ -110,26 +138,43 @@ async fn self_registration_setting_is_seeded_once_and_then_the_database_decides(
     let app = TestApp::new(&[("ALLOW_SELF_REGISTER", "false")]).await;
     app.exec("UPDATE settings SET value = 'true' WHERE key = 'allow_self_register'");
     let app = app.restart(&[("ALLOW_SELF_REGISTER", "false")]).await;
-    assert_eq!(app.sql::<String>("SELECT value FROM settings WHERE key = 'allow_self_register'"), "true");
-    assert_eq!(app.login("fresh", Some(PASSWORD)).await.status(), Status::SeeOther);
+    assert_eq!(
+        app.sql::<String>("SELECT value FROM settings WHERE key = 'allow_self_register'"),
+        "true"
+    );
+    assert_eq!(
+        app.login("fresh", Some(PASSWORD)).await.status(),
+        Status::SeeOther
+    );
 }
 
 #[rocket::async_test]
 async fn w2_passwordless_account_cannot_be_claimed_by_typing_a_password() {
     for mode in ["local", "both"] {
-        let vars = if mode == "both" { sso_vars("both") } else { vec![] };
+        let vars = if mode == "both" {
+            sso_vars("both")
+        } else {
+            vec![]
+        };
         let app = TestApp::new(&vars).await;
         app.add_user("admin", None, true);
         let res = app.login("admin", Some("attacker-chosen-pw")).await;
         assert_eq!(res.status(), Status::Unauthorized, "{mode}");
         assert_eq!(me(&app.client).await.0, Status::Unauthorized, "{mode}");
         assert_eq!(
-            app.sql::<i64>("SELECT count(*) FROM users WHERE username = 'admin' AND password_hash IS NULL"),
+            app.sql::<i64>(
+                "SELECT count(*) FROM users WHERE username = 'admin' AND password_hash IS NULL"
+            ),
             1,
             "no password may be set at login ({mode})"
         );
         // And a second try with the same password still fails: nothing was stored.
-        assert_eq!(app.login("admin", Some("attacker-chosen-pw")).await.status(), Status::Unauthorized);
+        assert_eq!(
+            app.login("admin", Some("attacker-chosen-pw"))
+                .await
+                .status(),
+            Status::Unauthorized
+        );
     }
 }
 
@@ -142,7 +187,10 @@ async fn w20_login_failure_is_the_same_for_unknown_users_and_wrong_passwords() {
     let unknown = app.login("nobody", Some("wrong-password")).await;
     let (s2, h2) = (unknown.status(), unknown.into_string().await.unwrap());
     assert_eq!(s1, s2);
-    assert!(h1.contains("Invalid username or password.") && h2.contains("Invalid username or password."));
+    assert!(
+        h1.contains("Invalid username or password.")
+            && h2.contains("Invalid username or password.")
+    );
     assert!(!h2.to_lowercase().contains("not found"));
     assert!(h1.contains("value=\"alice\""), "the typed username is kept");
 }
@@ -155,7 +203,11 @@ async fn login_without_csrf_token_is_refused() {
         .client
         .post("/login")
         .header(ContentType::Form)
-        .body(form(&[("username", "alice"), ("password", PASSWORD), ("csrf_token", "forged")]))
+        .body(form(&[
+            ("username", "alice"),
+            ("password", PASSWORD),
+            ("csrf_token", "forged"),
+        ]))
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::Forbidden);
@@ -174,19 +226,34 @@ async fn malformed_login_form_is_a_4xx_not_a_500() {
         .body(form(&[("csrf_token", &token)]))
         .dispatch()
         .await;
-    assert!(res.status().code >= 400 && res.status().code < 500, "{}", res.status());
+    assert!(
+        res.status().code >= 400 && res.status().code < 500,
+        "{}",
+        res.status()
+    );
 }
 
 #[rocket::async_test]
 async fn w6_next_is_honoured_only_for_local_paths() {
     let app = TestApp::new(&[]).await;
     app.add_user("alice", Some(PASSWORD), false);
-    for evil in ["//evil.example/x", "/\\evil.example", "https://evil.example/", "/\t/evil.example"] {
+    for evil in [
+        "//evil.example/x",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/\t/evil.example",
+    ] {
         let res = login_with(&app.client, "alice", Some(PASSWORD), Some(evil)).await;
         assert_eq!(res.status(), Status::SeeOther);
         assert_eq!(location(&res), "/", "{evil:?}");
     }
-    let res = login_with(&app.client, "alice", Some(PASSWORD), Some("/profile?tab=password")).await;
+    let res = login_with(
+        &app.client,
+        "alice",
+        Some(PASSWORD),
+        Some("/profile?tab=password"),
+    )
+    .await;
     assert_eq!(location(&res), "/profile?tab=password");
 }
 
@@ -208,15 +275,30 @@ async fn w5_logout_deletes_the_session_so_a_copied_cookie_is_dead() {
     let app = TestApp::new(&[]).await;
     app.add_user("alice", Some(PASSWORD), false);
     let res = app.login("alice", Some(PASSWORD)).await;
-    let stolen = res.cookies().get("tt_session").expect("cookie").value().to_string();
+    let stolen = res
+        .cookies()
+        .get("tt_session")
+        .expect("cookie")
+        .value()
+        .to_string();
     drop(res);
     let (_, html) = app.get_html("/").await;
     let token = csrf_of(&html);
-    let res = app.client.post("/logout").header(ContentType::Form).body(form(&[("csrf_token", &token)])).dispatch().await;
+    let res = app
+        .client
+        .post("/logout")
+        .header(ContentType::Form)
+        .body(form(&[("csrf_token", &token)]))
+        .dispatch()
+        .await;
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(app.sql::<i64>("SELECT count(*) FROM sessions"), 0);
     let other = app.second_browser().await;
-    let res = other.get("/api/v1/me").cookie(("tt_session", stolen)).dispatch().await;
+    let res = other
+        .get("/api/v1/me")
+        .cookie(("tt_session", stolen))
+        .dispatch()
+        .await;
     assert_eq!(res.status(), Status::Unauthorized);
 }
 
@@ -225,7 +307,12 @@ async fn get_logout_from_this_site_signs_out() {
     let app = TestApp::new(&[]).await;
     app.add_user("alice", Some(PASSWORD), false);
     app.login("alice", Some(PASSWORD)).await;
-    let res = app.client.get("/logout").header(header("Sec-Fetch-Site", "same-origin")).dispatch().await;
+    let res = app
+        .client
+        .get("/logout")
+        .header(header("Sec-Fetch-Site", "same-origin"))
+        .dispatch()
+        .await;
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(location(&res), "/login?notice=signed_out");
     assert_eq!(me(&app.client).await.0, Status::Unauthorized);
@@ -236,7 +323,12 @@ async fn w14_get_logout_started_by_another_site_asks_for_confirmation() {
     let app = TestApp::new(&[]).await;
     app.add_user("alice", Some(PASSWORD), false);
     app.login("alice", Some(PASSWORD)).await;
-    let res = app.client.get("/logout").header(header("Sec-Fetch-Site", "cross-site")).dispatch().await;
+    let res = app
+        .client
+        .get("/logout")
+        .header(header("Sec-Fetch-Site", "cross-site"))
+        .dispatch()
+        .await;
     assert_eq!(res.status(), Status::Ok);
     assert!(res.into_string().await.unwrap().contains("Sign out?"));
     assert_eq!(me(&app.client).await.0, Status::Ok, "still signed in");
@@ -248,22 +340,48 @@ async fn w5_sessions_expire_on_the_server_after_idle_time_and_absolute_lifetime(
     app.add_user("alice", Some(PASSWORD), false);
     app.login("alice", Some(PASSWORD)).await;
     app.exec("UPDATE sessions SET last_seen_at = last_seen_at - 480 * 60");
-    assert_eq!(me(&app.client).await.0, Status::Unauthorized, "idle timeout");
+    assert_eq!(
+        me(&app.client).await.0,
+        Status::Unauthorized,
+        "idle timeout"
+    );
     assert_eq!(app.sql::<i64>("SELECT count(*) FROM sessions"), 0);
 
     app.login("alice", Some(PASSWORD)).await;
     app.exec("UPDATE sessions SET expires_at = strftime('%s','now') - 1");
-    assert_eq!(me(&app.client).await.0, Status::Unauthorized, "absolute lifetime");
+    assert_eq!(
+        me(&app.client).await.0,
+        Status::Unauthorized,
+        "absolute lifetime"
+    );
 }
 
 #[rocket::async_test]
 async fn session_id_is_rotated_at_every_login() {
     let app = TestApp::new(&[]).await;
     app.add_user("alice", Some(PASSWORD), false);
-    let first = app.login("alice", Some(PASSWORD)).await.cookies().get("tt_session").unwrap().value().to_string();
-    let second = app.login("alice", Some(PASSWORD)).await.cookies().get("tt_session").unwrap().value().to_string();
+    let first = app
+        .login("alice", Some(PASSWORD))
+        .await
+        .cookies()
+        .get("tt_session")
+        .unwrap()
+        .value()
+        .to_string();
+    let second = app
+        .login("alice", Some(PASSWORD))
+        .await
+        .cookies()
+        .get("tt_session")
+        .unwrap()
+        .value()
+        .to_string();
     assert_ne!(first, second);
-    assert_eq!(app.sql::<i64>("SELECT count(*) FROM sessions"), 1, "the old session was ended");
+    assert_eq!(
+        app.sql::<i64>("SELECT count(*) FROM sessions"),
+        1,
+        "the old session was ended"
+    );
     let db_ids: String = app.sql("SELECT id_hash FROM sessions");
     assert_ne!(db_ids, second, "only a hash of the cookie is stored");
 }
@@ -281,15 +399,37 @@ async fn w5_password_change_ends_every_other_session() {
         &app.client,
         "/profile",
         "/profile/password",
-        &[("current_password", PASSWORD), ("new_password", "a brand new pw"), ("new_password_confirm", "a brand new pw")],
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new pw"),
+            ("new_password_confirm", "a brand new pw"),
+        ],
     )
     .await;
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(location(&res), "/profile?notice=password_changed");
-    assert_eq!(me(&app.client).await.0, Status::Ok, "this browser stays signed in");
-    assert_eq!(me(&laptop).await.0, Status::Unauthorized, "the other session ended");
-    assert_eq!(login_with(&laptop, "alice", Some(PASSWORD), None).await.status(), Status::Unauthorized);
-    assert_eq!(login_with(&laptop, "alice", Some("a brand new pw"), None).await.status(), Status::SeeOther);
+    assert_eq!(
+        me(&app.client).await.0,
+        Status::Ok,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        me(&laptop).await.0,
+        Status::Unauthorized,
+        "the other session ended"
+    );
+    assert_eq!(
+        login_with(&laptop, "alice", Some(PASSWORD), None)
+            .await
+            .status(),
+        Status::Unauthorized
+    );
+    assert_eq!(
+        login_with(&laptop, "alice", Some("a brand new pw"), None)
+            .await
+            .status(),
+        Status::SeeOther
+    );
 }
 
 #[rocket::async_test]
@@ -301,13 +441,26 @@ async fn w14_password_change_requires_the_current_password() {
         &app.client,
         "/profile",
         "/profile/password",
-        &[("current_password", "guess"), ("new_password", "hijacked-pw"), ("new_password_confirm", "hijacked-pw")],
+        &[
+            ("current_password", "guess"),
+            ("new_password", "hijacked-pw"),
+            ("new_password_confirm", "hijacked-pw"),
+        ],
     )
     .await;
     assert_eq!(res.status(), Status::BadRequest);
-    assert!(res.into_string().await.unwrap().contains("current password is not correct"));
+    assert!(res
+        .into_string()
+        .await
+        .unwrap()
+        .contains("current password is not correct"));
     let other = app.second_browser().await;
-    assert_eq!(login_with(&other, "alice", Some("hijacked-pw"), None).await.status(), Status::Unauthorized);
+    assert_eq!(
+        login_with(&other, "alice", Some("hijacked-pw"), None)
+            .await
+            .status(),
+        Status::Unauthorized
+    );
 }
 
 #[rocket::async_test]
@@ -320,11 +473,17 @@ async fn passwordless_user_can_set_a_password_while_signed_in() {
         &app.client,
         "/profile",
         "/profile/password",
-        &[("new_password", "finally-a-pw"), ("new_password_confirm", "finally-a-pw")],
+        &[
+            ("new_password", "finally-a-pw"),
+            ("new_password_confirm", "finally-a-pw"),
+        ],
     )
     .await;
     assert_eq!(res.status(), Status::SeeOther);
-    assert_eq!(app.sql::<i64>("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"), 1);
+    assert_eq!(
+        app.sql::<i64>("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"),
+        1
+    );
 }
 
 #[rocket::async_test]
@@ -332,9 +491,17 @@ async fn banner_prompts_passwordless_users_in_password_modes() {
     let app = TestApp::new(&[]).await;
     app.add_user("alice", Some(PASSWORD), false);
     app.login("alice", Some(PASSWORD)).await;
-    assert!(!app.get_html("/").await.1.contains("You have no password yet"));
+    assert!(!app
+        .get_html("/")
+        .await
+        .1
+        .contains("You have no password yet"));
     app.exec("UPDATE users SET password_hash = NULL");
-    assert!(app.get_html("/").await.1.contains("You have no password yet"));
+    assert!(app
+        .get_html("/")
+        .await
+        .1
+        .contains("You have no password yet"));
 }
 
 #[rocket::async_test]
@@ -362,7 +529,10 @@ async fn deactivated_users_lose_their_sessions_and_cannot_sign_in() {
     app.login("alice", Some(PASSWORD)).await;
     app.exec("UPDATE users SET is_active = 0");
     assert_eq!(me(&app.client).await.0, Status::Unauthorized);
-    assert_eq!(app.login("alice", Some(PASSWORD)).await.status(), Status::Unauthorized);
+    assert_eq!(
+        app.login("alice", Some(PASSWORD)).await.status(),
+        Status::Unauthorized
+    );
 }
 
 #[rocket::async_test]
@@ -370,7 +540,10 @@ async fn w10_password_guessing_is_throttled_per_account_and_survives_a_restart()
     let app = TestApp::new(&[]).await;
     app.add_user("alice", Some(PASSWORD), false);
     for i in 0..5 {
-        let res = app.client.post("/login").remote(remote(&format!("198.51.100.{i}")));
+        let res = app
+            .client
+            .post("/login")
+            .remote(remote(&format!("198.51.100.{i}")));
         drop(res);
         let guess = format!("guess-{i}-wrong");
         let r = login_from(&app.client, "alice", &guess, &format!("198.51.100.{i}")).await;
@@ -382,30 +555,55 @@ async fn w10_password_guessing_is_throttled_per_account_and_survives_a_restart()
     assert!(res.1.contains("Try again in"), "{}", res.1);
 
     let app = app.restart(&[]).await;
-    assert_eq!(login_from(&app.client, "alice", PASSWORD, "198.51.100.78").await, Status::TooManyRequests);
+    assert_eq!(
+        login_from(&app.client, "alice", PASSWORD, "198.51.100.78").await,
+        Status::TooManyRequests
+    );
     app.exec("UPDATE login_throttle SET locked_until = 0");
-    assert_eq!(login_from(&app.client, "alice", PASSWORD, "198.51.100.78").await, Status::SeeOther);
+    assert_eq!(
+        login_from(&app.client, "alice", PASSWORD, "198.51.100.78").await,
+        Status::SeeOther
+    );
 }
 
-async fn login_from_full(client: &rocket::local::asynchronous::Client, user: &str, pw: &str, ip: &str) -> (Status, String) {
+async fn login_from_full(
+    client: &rocket::local::asynchronous::Client,
+    user: &str,
+    pw: &str,
+    ip: &str,
+) -> (Status, String) {
     let (_, html) = get_html(client, "/login").await;
     let token = csrf_of(&html);
     let res = client
         .post("/login")
         .remote(remote(ip))
         .header(ContentType::Form)
-        .body(form(&[("username", user), ("password", pw), ("csrf_token", &token)]))
+        .body(form(&[
+            ("username", user),
+            ("password", pw),
+            ("csrf_token", &token),
+        ]))
         .dispatch()
         .await;
     let status = res.status();
     (status, res.into_string().await.unwrap_or_default())
 }
 
-async fn login_from(client: &rocket::local::asynchronous::Client, user: &str, pw: &str, ip: &str) -> Status {
+async fn login_from(
+    client: &rocket::local::asynchronous::Client,
+    user: &str,
+    pw: &str,
+    ip: &str,
+) -> Status {
     login_from_full(client, user, pw, ip).await.0
 }
 
-async fn login_via_proxy(client: &rocket::local::asynchronous::Client, peer: &str, forwarded: &str, user: &str) -> Status {
+async fn login_via_proxy(
+    client: &rocket::local::asynchronous::Client,
+    peer: &str,
+    forwarded: &str,
+    user: &str,
+) -> Status {
     let (_, html) = get_html(client, "/login").await;
     let token = csrf_of(&html);
     client
@@ -413,7 +611,11 @@ async fn login_via_proxy(client: &rocket::local::asynchronous::Client, peer: &st
         .remote(remote(peer))
         .header(header("X-Forwarded-For", forwarded))
         .header(ContentType::Form)
-        .body(form(&[("username", user), ("password", "wrong-password"), ("csrf_token", &token)]))
+        .body(form(&[
+            ("username", user),
+            ("password", "wrong-password"),
+            ("csrf_token", &token),
+        ]))
         .dispatch()
         .await
         .status()
@@ -423,19 +625,43 @@ async fn login_via_proxy(client: &rocket::local::asynchronous::Client, peer: &st
 async fn w8_forwarded_for_from_an_untrusted_peer_does_not_dodge_the_ip_throttle() {
     let app = TestApp::new(&[("ALLOW_SELF_REGISTER", "false")]).await;
     for i in 0..5 {
-        let s = login_via_proxy(&app.client, "203.0.113.9", &format!("10.9.9.{i}"), &format!("user{i}")).await;
+        let s = login_via_proxy(
+            &app.client,
+            "203.0.113.9",
+            &format!("10.9.9.{i}"),
+            &format!("user{i}"),
+        )
+        .await;
         assert_eq!(s, Status::Unauthorized);
     }
     let s = login_via_proxy(&app.client, "203.0.113.9", "10.9.9.200", "user99").await;
-    assert_eq!(s, Status::TooManyRequests, "spoofed X-Forwarded-For must not reset the per-IP count");
+    assert_eq!(
+        s,
+        Status::TooManyRequests,
+        "spoofed X-Forwarded-For must not reset the per-IP count"
+    );
 }
 
 #[rocket::async_test]
 async fn w8_forwarded_for_from_a_trusted_proxy_identifies_the_client() {
-    let app = TestApp::new(&[("ALLOW_SELF_REGISTER", "false"), ("TRUSTED_PROXIES", "10.0.0.1/32")]).await;
+    let app = TestApp::new(&[
+        ("ALLOW_SELF_REGISTER", "false"),
+        ("TRUSTED_PROXIES", "10.0.0.1/32"),
+    ])
+    .await;
     for i in 0..6 {
-        let s = login_via_proxy(&app.client, "10.0.0.1", &format!("192.0.2.{i}"), &format!("user{i}")).await;
-        assert_eq!(s, Status::Unauthorized, "distinct clients behind the proxy are counted apart");
+        let s = login_via_proxy(
+            &app.client,
+            "10.0.0.1",
+            &format!("192.0.2.{i}"),
+            &format!("user{i}"),
+        )
+        .await;
+        assert_eq!(
+            s,
+            Status::Unauthorized,
+            "distinct clients behind the proxy are counted apart"
+        );
     }
     assert_eq!(
         app.sql::<i64>("SELECT count(*) FROM login_throttle WHERE key LIKE 'ip:192.0.2.%'"),
@@ -458,6 +684,11 @@ async fn secure_cookie_flag_follows_configuration() {
     let app = TestApp::new(&[("SESSION_COOKIE_SECURE", "true")]).await;
     app.add_user("alice", Some(PASSWORD), false);
     let res = app.login("alice", Some(PASSWORD)).await;
-    let cookie = res.headers().get("Set-Cookie").find(|c| c.starts_with("tt_session=")).unwrap().to_string();
+    let cookie = res
+        .headers()
+        .get("Set-Cookie")
+        .find(|c| c.starts_with("tt_session="))
+        .unwrap()
+        .to_string();
     assert!(cookie.contains("Secure"), "{cookie}");
 }

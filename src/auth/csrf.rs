@@ -41,7 +41,10 @@ impl<'r> FromRequest<'r> for CsrfToken {
 async fn expected(req: &Request<'_>) -> Option<String> {
     match authenticated(req).await {
         Ok(Some(a)) => Some(a.session.csrf_token.clone()),
-        _ => req.cookies().get(ANON_COOKIE).map(|c| c.value().to_string()),
+        _ => req
+            .cookies()
+            .get(ANON_COOKIE)
+            .map(|c| c.value().to_string()),
     }
 }
 
@@ -88,4 +91,3 @@ macro_rules! has_csrf {
         }
     )+};
 }
-

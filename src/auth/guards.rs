@@ -58,16 +58,25 @@ struct Lookup(Result<Option<Authenticated>, ()>);
 pub async fn authenticated<'r>(req: &'r Request<'_>) -> Result<Option<&'r Authenticated>, ()> {
     let lookup = req
         .local_cache_async(async {
-            let Some(value) = req.cookies().get(session::COOKIE).map(|c| c.value().to_string()) else {
+            let Some(value) = req
+                .cookies()
+                .get(session::COOKIE)
+                .map(|c| c.value().to_string())
+            else {
                 return Lookup(Ok(None));
             };
             let st = state(req);
             let policy = st.session_policy();
             let now = crate::db::now();
-            match st.db.run(move |c| session::resolve(c, &value, policy, now)).await {
+            match st
+                .db
+                .run(move |c| session::resolve(c, &value, policy, now))
+                .await
+            {
                 Ok(found) => {
                     if found.is_none() {
-                        req.cookies().remove(Cookie::build(session::COOKIE).path("/"));
+                        req.cookies()
+                            .remove(Cookie::build(session::COOKIE).path("/"));
                     }
                     Lookup(Ok(found))
                 }
@@ -97,7 +106,12 @@ impl<'r> FromRequest<'r> for CurrentUser {
                 user: a.user.clone(),
                 session: a.session.clone(),
             }),
-            Ok(Some(_)) => refuse(req, Status::Forbidden, "A kiosk session can only use the kiosk screens.", ()),
+            Ok(Some(_)) => refuse(
+                req,
+                Status::Forbidden,
+                "A kiosk session can only use the kiosk screens.",
+                (),
+            ),
             Ok(None) => Outcome::Error((Status::Unauthorized, ())),
             Err(()) => Outcome::Error((Status::InternalServerError, ())),
         }
@@ -114,7 +128,12 @@ impl<'r> FromRequest<'r> for AdminUser {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
         match CurrentUser::from_request(req).await {
             Outcome::Success(u) if u.user.is_admin => Outcome::Success(AdminUser(u)),
-            Outcome::Success(_) => refuse(req, Status::Forbidden, "This page is for administrators.", ()),
+            Outcome::Success(_) => refuse(
+                req,
+                Status::Forbidden,
+                "This page is for administrators.",
+                (),
+            ),
             Outcome::Error(e) => Outcome::Error(e),
             Outcome::Forward(f) => Outcome::Forward(f),
         }

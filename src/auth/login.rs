@@ -8,10 +8,15 @@ use crate::db::{self, audit, settings, Db, DbError};
 /// What happened to one sign-in attempt.
 #[derive(Debug)]
 pub enum LoginOutcome {
-    SignedIn { user: User, created: bool },
+    SignedIn {
+        user: User,
+        created: bool,
+    },
     /// Wrong username or password, unknown user, no password set: one generic answer.
     Invalid,
-    Throttled { retry_after: i64 },
+    Throttled {
+        retry_after: i64,
+    },
     /// A rule the person can act on (e.g. a new account's password is too short).
     Rejected(&'static str),
 }
@@ -67,7 +72,10 @@ pub async fn login(db: &Db, mode: AuthMethod, attempt: Attempt) -> Result<LoginO
                 true
             };
             if ok && user.is_active {
-                LoginOutcome::SignedIn { user, created: false }
+                LoginOutcome::SignedIn {
+                    user,
+                    created: false,
+                }
             } else {
                 LoginOutcome::Invalid
             }
@@ -97,7 +105,8 @@ pub async fn login(db: &Db, mode: AuthMethod, attempt: Attempt) -> Result<LoginO
             Ok(LoginOutcome::SignedIn { user, created })
         }
         other => {
-            db.run(move |c| throttle::record_failure(c, &keys, now)).await?;
+            db.run(move |c| throttle::record_failure(c, &keys, now))
+                .await?;
             tracing::warn!(ip = %ip, reason = "invalid_credentials", "login failed");
             Ok(other)
         }
@@ -158,7 +167,10 @@ async fn register(
     Ok(match created {
         Some(user) => {
             tracing::info!(user = %user.username, "login ok (self-registered)");
-            LoginOutcome::SignedIn { user, created: true }
+            LoginOutcome::SignedIn {
+                user,
+                created: true,
+            }
         }
         None => LoginOutcome::Invalid,
     })

@@ -17,7 +17,10 @@ mod tests {
 
     #[test]
     fn relative_paths_are_kept() {
-        assert_eq!(safe_next("/reports?week=3").as_deref(), Some("/reports?week=3"));
+        assert_eq!(
+            safe_next("/reports?week=3").as_deref(),
+            Some("/reports?week=3")
+        );
     }
 
     #[test]

@@ -53,7 +53,9 @@ fn slots() -> &'static Semaphore {
     })
 }
 
-async fn on_hash_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, AuthError> {
+async fn on_hash_pool<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AuthError> {
     let _permit = slots()
         .acquire()
         .await

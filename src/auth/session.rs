@@ -70,7 +70,12 @@ pub fn start(
 
 /// The live session behind a cookie value. Expired, idle or deactivated sessions are
 /// deleted on the spot and yield `None`.
-pub fn resolve(conn: &Connection, cookie_value: &str, policy: Policy, now: i64) -> Result<Option<Authenticated>, DbError> {
+pub fn resolve(
+    conn: &Connection,
+    cookie_value: &str,
+    policy: Policy,
+    now: i64,
+) -> Result<Option<Authenticated>, DbError> {
     let id_hash = hash_token(cookie_value);
     let Some((session, user)) = sessions::find_with_user(conn, &id_hash)? else {
         return Ok(None);

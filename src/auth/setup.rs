@@ -17,7 +17,14 @@ pub fn issue_setup_token(conn: &Connection, now: i64) -> Result<Option<String>, 
     }
     one_time_tokens::revoke_unused(conn, SETUP, None)?;
     let token = random_token(32);
-    one_time_tokens::insert(conn, &hash_token(&token), SETUP, None, now, now + SETUP_TTL_SECS)?;
+    one_time_tokens::insert(
+        conn,
+        &hash_token(&token),
+        SETUP,
+        None,
+        now,
+        now + SETUP_TTL_SECS,
+    )?;
     Ok(Some(token))
 }
 
@@ -28,7 +35,7 @@ pub fn setup_token_valid(conn: &Connection, token: &str, now: i64) -> Result<boo
 }
 
 pub enum SetupOutcome {
-    Created(User),
+    Created(Box<User>),
     LinkInvalid,
     UsernameTaken,
 }
@@ -71,9 +78,10 @@ pub fn complete_setup(
         },
         now,
     )?;
-    let user = users::by_id(&tx, id)?.ok_or_else(|| DbError::Schema("new admin vanished".into()))?;
+    let user =
+        users::by_id(&tx, id)?.ok_or_else(|| DbError::Schema("new admin vanished".into()))?;
     tx.commit()?;
-    Ok(SetupOutcome::Created(user))
+    Ok(SetupOutcome::Created(Box::new(user)))
 }
 
 /// A one-time set-password link token for a user (older unused ones stop working).
@@ -100,15 +108,28 @@ pub fn reset_token_user(conn: &Connection, token: &str, now: i64) -> Result<Opti
 }
 
 /// Sets the password behind a link, consuming it and ending the user's sessions.
-pub fn complete_reset(conn: &mut Connection, token: &str, password_hash: &str, now: i64) -> Result<Option<User>, DbError> {
+pub fn complete_reset(
+    conn: &mut Connection,
+    token: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Option<User>, DbError> {
     let tx = conn.transaction()?;
-    let Some(Some(uid)) = one_time_tokens::consume(&tx, &hash_token(token), PASSWORD_RESET, now)? else {
+    let Some(Some(uid)) = one_time_tokens::consume(&tx, &hash_token(token), PASSWORD_RESET, now)?
+    else {
         return Ok(None);
     };
     let Some(user) = users::by_id(&tx, uid)?.filter(|u| u.is_active) else {
         return Ok(None);
     };
-    set_password(&tx, &user, password_hash, Some(user.id), "user.password_reset", now)?;
+    set_password(
+        &tx,
+        &user,
+        password_hash,
+        Some(user.id),
+        "user.password_reset",
+        now,
+    )?;
     tx.commit()?;
     Ok(Some(user))
 }

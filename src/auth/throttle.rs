@@ -39,7 +39,9 @@ pub fn record_failure(conn: &Connection, keys: &[String], now: i64) -> Result<()
             _ => 1,
         };
         let locked_until = if failures >= FREE_FAILURES {
-            let exp = u32::try_from(failures - FREE_FAILURES).unwrap_or(u32::MAX).min(16);
+            let exp = u32::try_from(failures - FREE_FAILURES)
+                .unwrap_or(u32::MAX)
+                .min(16);
             now + (BASE_DELAY_SECS << exp).min(MAX_DELAY_SECS)
         } else {
             0
@@ -94,6 +96,9 @@ mod tests {
             record_failure(&c, &keys, 1000).unwrap();
         }
         record_failure(&c, &keys, 1000 + FORGET_AFTER_SECS + 1).unwrap();
-        assert_eq!(retry_after(&c, &keys, 1000 + FORGET_AFTER_SECS + 1).unwrap(), None);
+        assert_eq!(
+            retry_after(&c, &keys, 1000 + FORGET_AFTER_SECS + 1).unwrap(),
+            None
+        );
     }
 }

@@ -25,8 +25,10 @@ pub fn run(cmd: ConfigCommand, config: Result<Config, ConfigErrors>) -> CliResul
         ConfigCommand::Show { json } => {
             let pairs = config.describe();
             if json {
-                let map: serde_json::Map<String, serde_json::Value> =
-                    pairs.into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
+                let map: serde_json::Map<String, serde_json::Value> = pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.into()))
+                    .collect();
                 println!("{}", serde_json::Value::Object(map));
             } else {
                 for (k, v) in pairs {
@@ -34,7 +36,10 @@ pub fn run(cmd: ConfigCommand, config: Result<Config, ConfigErrors>) -> CliResul
                 }
             }
         }
-        ConfigCommand::Check => println!("configuration OK (AUTH_METHOD={})", config.auth_method.as_str()),
+        ConfigCommand::Check => println!(
+            "configuration OK (AUTH_METHOD={})",
+            config.auth_method.as_str()
+        ),
     }
     Ok(())
 }

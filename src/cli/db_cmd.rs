@@ -31,7 +31,11 @@ pub fn run(cmd: DbCommand, config: Config) -> CliResult {
                 println!("schema is up to date (version {})", migrate::LATEST);
             } else {
                 let list: Vec<String> = applied.iter().map(u32::to_string).collect();
-                println!("applied migration(s) {}; schema version {}", list.join(", "), migrate::LATEST);
+                println!(
+                    "applied migration(s) {}; schema version {}",
+                    list.join(", "),
+                    migrate::LATEST
+                );
             }
         }
         DbCommand::Backup { path } => {
@@ -45,7 +49,10 @@ pub fn run(cmd: DbCommand, config: Config) -> CliResult {
                 for p in &problems {
                     eprintln!("{p}");
                 }
-                return Err(CliError::Failed(format!("{} integrity problem(s) found", problems.len())));
+                return Err(CliError::Failed(format!(
+                    "{} integrity problem(s) found",
+                    problems.len()
+                )));
             }
             println!("ok");
         }

@@ -26,11 +26,10 @@ pub fn run(args: InitArgs, config: Config) -> CliResult {
     let name = match (&args.username, args.password_stdin) {
         (Some(n), true) => Some(username::normalize(n).map_err(|r| CliError::Usage(r.into()))?),
         (None, false) => None,
-        (Some(_), false) => {
-            return Err(CliError::Usage(
-                "--username needs --password-stdin (passwords are never taken from the command line)".into(),
-            ))
-        }
+        (Some(_), false) => return Err(CliError::Usage(
+            "--username needs --password-stdin (passwords are never taken from the command line)"
+                .into(),
+        )),
         (None, true) => return Err(CliError::Usage("--password-stdin needs --username".into())),
     };
     let (config, db) = crate::open(config)?;

@@ -148,7 +148,9 @@ fn init_logging(config: &Config, to_stdout: bool) {
         config.log_level
     ));
     let ansi = to_stdout && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     let result = match (config.log_format, to_stdout) {
         (LogFormat::Json, true) => builder.json().with_writer(std::io::stdout).try_init(),
         (LogFormat::Json, false) => builder.json().with_writer(std::io::stderr).try_init(),

@@ -79,12 +79,17 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
             match users::insert(&conn, &new, db::now()) {
                 Ok(_) => {}
                 Err(e) if db::is_constraint_violation(&e) => {
-                    return Err(CliError::Failed(format!("a user named {name:?} already exists")))
+                    return Err(CliError::Failed(format!(
+                        "a user named {name:?} already exists"
+                    )))
                 }
                 Err(e) => return Err(e.into()),
             }
             record(&conn, "cli.user.add", &name)?;
-            println!("created user {name}{}", if admin { " (administrator)" } else { "" });
+            println!(
+                "created user {name}{}",
+                if admin { " (administrator)" } else { "" }
+            );
             if hash.is_none() {
                 println!("it has no password yet: run `timetracker user reset-password {name}` to send a set-password link");
             }
@@ -96,12 +101,18 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
             let tx = conn.transaction()?;
             setup::set_password(&tx, &user, &hash, None, "cli.user.set_password", db::now())?;
             tx.commit()?;
-            println!("password set for {}; their sessions were ended", user.username);
+            println!(
+                "password set for {}; their sessions were ended",
+                user.username
+            );
         }
         UserCommand::ResetPassword { name } => {
             let user = find(&conn, &name)?;
             if !user.is_active {
-                return Err(CliError::Failed(format!("{} is deactivated; activate it first", user.username)));
+                return Err(CliError::Failed(format!(
+                    "{} is deactivated; activate it first",
+                    user.username
+                )));
             }
             let token = setup::issue_reset_token(&conn, user.id, db::now())?;
             record(&conn, "cli.user.reset_password", &user.username)?;
@@ -115,9 +126,25 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
             users::set_admin(&tx, user.id, admin)?;
             // A privilege change gets fresh sessions, like a sign-in.
             session::end_all_for_user(&tx, user.id)?;
-            record(&tx, if admin { "cli.user.grant_admin" } else { "cli.user.revoke_admin" }, &user.username)?;
+            record(
+                &tx,
+                if admin {
+                    "cli.user.grant_admin"
+                } else {
+                    "cli.user.revoke_admin"
+                },
+                &user.username,
+            )?;
             tx.commit()?;
-            println!("{} is now {}", user.username, if admin { "an administrator" } else { "a normal user" });
+            println!(
+                "{} is now {}",
+                user.username,
+                if admin {
+                    "an administrator"
+                } else {
+                    "a normal user"
+                }
+            );
         }
         UserCommand::Deactivate { name } => {
             let user = find(&conn, &name)?;
@@ -146,7 +173,8 @@ fn new_password_hash() -> Result<String, CliError> {
 
 fn find(conn: &Connection, name: &str) -> Result<User, CliError> {
     let name = username::normalize(name).map_err(|r| CliError::Usage(r.into()))?;
-    users::by_username(conn, &name)?.ok_or_else(|| CliError::Failed(format!("no user named {name:?}")))
+    users::by_username(conn, &name)?
+        .ok_or_else(|| CliError::Failed(format!("no user named {name:?}")))
 }
 
 fn record(conn: &Connection, action: &str, target: &str) -> Result<(), CliError> {
@@ -180,7 +208,10 @@ fn list(conn: &Connection, json: bool) -> CliResult {
         println!("{}", serde_json::Value::Array(rows));
         return Ok(());
     }
-    println!("{:<5} {:<24} {:<6} {:<7} {:<8} {:<9} EMAIL", "ID", "USERNAME", "ADMIN", "ACTIVE", "PROVIDER", "PASSWORD");
+    println!(
+        "{:<5} {:<24} {:<6} {:<7} {:<8} {:<9} EMAIL",
+        "ID", "USERNAME", "ADMIN", "ACTIVE", "PROVIDER", "PASSWORD"
+    );
     for u in all {
         let yn = |b: bool| if b { "yes" } else { "no" };
         println!(

@@ -29,5 +29,9 @@ pub fn record(conn: &Connection, e: &Entry<'_>, now: i64) -> Result<(), DbError>
 
 /// Number of audit rows with this action (used by tests and the admin pages).
 pub fn count_action(conn: &Connection, action: &str) -> Result<i64, DbError> {
-    Ok(conn.query_row("SELECT count(*) FROM audit_log WHERE action = ?1", [action], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM audit_log WHERE action = ?1",
+        [action],
+        |r| r.get(0),
+    )?)
 }

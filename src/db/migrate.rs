@@ -66,7 +66,8 @@ mod tests {
     fn a_newer_database_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
-        conn.pragma_update(None, "user_version", LATEST + 1).unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 1)
+            .unwrap();
         let err = migrate(&mut conn, dir.path()).unwrap_err().to_string();
         assert!(err.contains("newer"), "{err}");
     }

@@ -23,7 +23,11 @@ pub fn insert(
 }
 
 /// Drops the unused tokens of a purpose (and user), so only the newest link works.
-pub fn revoke_unused(conn: &Connection, purpose: &str, user_id: Option<i64>) -> Result<(), DbError> {
+pub fn revoke_unused(
+    conn: &Connection,
+    purpose: &str,
+    user_id: Option<i64>,
+) -> Result<(), DbError> {
     conn.execute(
         "DELETE FROM one_time_tokens WHERE purpose = ?1 AND used_at IS NULL AND user_id IS ?2",
         params![purpose, user_id],
@@ -32,7 +36,12 @@ pub fn revoke_unused(conn: &Connection, purpose: &str, user_id: Option<i64>) -> 
 }
 
 /// `Some(user_id)` when the token is unused and unexpired; does not consume it.
-pub fn peek(conn: &Connection, token_hash: &str, purpose: &str, now: i64) -> Result<Option<Option<i64>>, DbError> {
+pub fn peek(
+    conn: &Connection,
+    token_hash: &str,
+    purpose: &str,
+    now: i64,
+) -> Result<Option<Option<i64>>, DbError> {
     Ok(conn
         .query_row(
             "SELECT user_id FROM one_time_tokens
@@ -44,7 +53,12 @@ pub fn peek(conn: &Connection, token_hash: &str, purpose: &str, now: i64) -> Res
 }
 
 /// Marks the token used; `Some(user_id)` only for the one caller that consumed it.
-pub fn consume(conn: &Connection, token_hash: &str, purpose: &str, now: i64) -> Result<Option<Option<i64>>, DbError> {
+pub fn consume(
+    conn: &Connection,
+    token_hash: &str,
+    purpose: &str,
+    now: i64,
+) -> Result<Option<Option<i64>>, DbError> {
     Ok(conn
         .query_row(
             "UPDATE one_time_tokens SET used_at = ?3

@@ -45,7 +45,10 @@ pub fn insert(conn: &Connection, s: &NewSession<'_>, now: i64) -> Result<(), DbE
 }
 
 /// The session and its user in one read (the hot path of every signed-in request).
-pub fn find_with_user(conn: &Connection, id_hash: &str) -> Result<Option<(SessionRow, User)>, DbError> {
+pub fn find_with_user(
+    conn: &Connection,
+    id_hash: &str,
+) -> Result<Option<(SessionRow, User)>, DbError> {
     let sql = format!(
         "SELECT s.id_hash, s.user_id, s.kind, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, {}
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?1",
@@ -88,7 +91,11 @@ pub fn delete_for_user(conn: &Connection, user_id: i64) -> Result<usize, DbError
 }
 
 pub fn count_for_user(conn: &Connection, user_id: i64) -> Result<i64, DbError> {
-    Ok(conn.query_row("SELECT count(*) FROM sessions WHERE user_id = ?1", [user_id], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM sessions WHERE user_id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Removes sessions past their absolute lifetime or idle limit.

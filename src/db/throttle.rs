@@ -13,7 +13,9 @@ pub struct Counter {
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<Counter>, DbError> {
     Ok(conn
-        .prepare_cached("SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE key = ?1")?
+        .prepare_cached(
+            "SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE key = ?1",
+        )?
         .query_row([key], |r| {
             Ok(Counter {
                 failures: r.get(0)?,

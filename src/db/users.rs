@@ -49,7 +49,11 @@ pub(crate) fn from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
     })
 }
 
-fn one(conn: &Connection, filter: &str, param: &dyn rusqlite::ToSql) -> Result<Option<User>, DbError> {
+fn one(
+    conn: &Connection,
+    filter: &str,
+    param: &dyn rusqlite::ToSql,
+) -> Result<Option<User>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM users u WHERE {filter}");
     Ok(conn
         .prepare_cached(&sql)?
@@ -109,17 +113,26 @@ pub fn insert(conn: &Connection, u: &NewUser<'_>, now: i64) -> Result<i64, rusql
 }
 
 pub fn set_password_hash(conn: &Connection, id: i64, hash: &str) -> Result<(), DbError> {
-    conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
+    conn.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )?;
     Ok(())
 }
 
 pub fn set_admin(conn: &Connection, id: i64, is_admin: bool) -> Result<(), DbError> {
-    conn.execute("UPDATE users SET is_admin = ?2 WHERE id = ?1", params![id, is_admin])?;
+    conn.execute(
+        "UPDATE users SET is_admin = ?2 WHERE id = ?1",
+        params![id, is_admin],
+    )?;
     Ok(())
 }
 
 pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), DbError> {
-    conn.execute("UPDATE users SET is_active = ?2 WHERE id = ?1", params![id, active])?;
+    conn.execute(
+        "UPDATE users SET is_active = ?2 WHERE id = ?1",
+        params![id, active],
+    )?;
     Ok(())
 }
 

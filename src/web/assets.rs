@@ -26,7 +26,10 @@ pub fn version() -> &'static str {
                 h.update(f.metadata.sha256_hash());
             }
         }
-        h.finalize()[..5].iter().map(|b| format!("{b:02x}")).collect()
+        h.finalize()[..5]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     })
 }
 

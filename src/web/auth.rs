@@ -1,10 +1,10 @@
 //! Sign-in and sign-out pages.
 
-use rocket::Either;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Redirect;
+use rocket::Either;
 use rocket::{get, post, State};
 use rocket_dyn_templates::{context, Template};
 
@@ -21,7 +21,10 @@ type Page = (Status, Template);
 
 fn login_url(next: Option<&str>) -> String {
     match next {
-        Some(n) => format!("?next={}", url::form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()),
+        Some(n) => format!(
+            "?next={}",
+            url::form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+        ),
         None => String::new(),
     }
 }
@@ -73,7 +76,10 @@ pub fn login_page(
     let mode = state.config.auth_method;
     // SSO-only mode goes straight to the IdP, except to explain a failure (no loops).
     if !mode.has_local_form() && sso_error.is_none() && notice.is_none() {
-        return Either::Left(Redirect::to(format!("/login/oidc{}", login_url(next.as_deref()))));
+        return Either::Left(Redirect::to(format!(
+            "/login/oidc{}",
+            login_url(next.as_deref())
+        )));
     }
     Either::Right(login_page_for(
         state,
@@ -116,9 +122,14 @@ pub async fn login_submit(
     let (status, error) = match login::login(&state.db, state.config.auth_method, attempt).await? {
         LoginOutcome::SignedIn { user, .. } => {
             super::sign_in(state, jar, user.id, &client).await?;
-            return Ok(Either::Left(Redirect::to(next.unwrap_or_else(|| "/".into()))));
+            return Ok(Either::Left(Redirect::to(
+                next.unwrap_or_else(|| "/".into()),
+            )));
         }
-        LoginOutcome::Invalid => (Status::Unauthorized, "Invalid username or password.".to_string()),
+        LoginOutcome::Invalid => (
+            Status::Unauthorized,
+            "Invalid username or password.".to_string(),
+        ),
         LoginOutcome::Throttled { retry_after } => (
             Status::TooManyRequests,
             format!("Too many failed attempts. Try again in {retry_after} s."),
@@ -144,13 +155,22 @@ pub async fn login_submit(
 pub fn sso_start(state: &State<AppState>) -> Page {
     let enabled = state.config.auth_method.uses_sso();
     let (status, message) = if enabled {
-        (Status::ServiceUnavailable, "Single sign-on is not available in this version of TimeTracker yet.")
+        (
+            Status::ServiceUnavailable,
+            "Single sign-on is not available in this version of TimeTracker yet.",
+        )
     } else {
-        (Status::NotFound, "Single sign-on is not enabled on this server (AUTH_METHOD has no SSO).")
+        (
+            Status::NotFound,
+            "Single sign-on is not enabled on this server (AUTH_METHOD has no SSO).",
+        )
     };
     (
         status,
-        Template::render("error.html", context! { status: status.code, title: "SSO not configured", message, assets_version: super::assets::version() }),
+        Template::render(
+            "error.html",
+            context! { status: status.code, title: "SSO not configured", message, assets_version: super::assets::version() },
+        ),
     )
 }
 
@@ -166,7 +186,11 @@ impl<'r> FromRequest<'r> for CrossSite {
     }
 }
 
-async fn end_session(state: &AppState, jar: &CookieJar<'_>, user: Option<CurrentUser>) -> AppResult<Redirect> {
+async fn end_session(
+    state: &AppState,
+    jar: &CookieJar<'_>,
+    user: Option<CurrentUser>,
+) -> AppResult<Redirect> {
     if let Some(value) = jar.get(session::COOKIE).map(|c| c.value().to_string()) {
         state.db.run(move |c| session::end(c, &value)).await?;
     }
@@ -187,7 +211,10 @@ pub async fn logout_get(
     user: Option<CurrentUser>,
 ) -> AppResult<Either<Redirect, Template>> {
     if cross_site.0 && user.is_some() {
-        return Ok(Either::Right(Template::render("logout_confirm.html", context! { layout })));
+        return Ok(Either::Right(Template::render(
+            "logout_confirm.html",
+            context! { layout },
+        )));
     }
     end_session(state, jar, user).await.map(Either::Left)
 }

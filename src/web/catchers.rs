@@ -9,7 +9,15 @@ use crate::auth::guards::Refusal;
 use crate::error::render_error;
 
 pub fn all() -> Vec<Catcher> {
-    catchers![unauthorized, forbidden, not_found, unprocessable, bad_request, too_large, default]
+    catchers![
+        unauthorized,
+        forbidden,
+        not_found,
+        unprocessable,
+        bad_request,
+        too_large,
+        default
+    ]
 }
 
 struct ErrorPage {
@@ -44,7 +52,10 @@ fn unauthorized(req: &Request<'_>) -> Result<Redirect, ErrorPage> {
     // A relative `next`, so the round trip works behind any proxy (and can't be poisoned).
     let here = req.uri().to_string();
     let target = if req.method() == rocket::http::Method::Get && here != "/" {
-        format!("/login?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>())
+        format!(
+            "/login?next={}",
+            url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
+        )
     } else {
         "/login".to_string()
     };
@@ -59,7 +70,11 @@ fn forbidden(req: &Request<'_>) -> ErrorPage {
 
 #[catch(404)]
 fn not_found() -> ErrorPage {
-    page(Status::NotFound, "not_found", "There is nothing at this address.")
+    page(
+        Status::NotFound,
+        "not_found",
+        "There is nothing at this address.",
+    )
 }
 
 #[catch(422)]
@@ -73,12 +88,20 @@ fn unprocessable() -> ErrorPage {
 
 #[catch(400)]
 fn bad_request() -> ErrorPage {
-    page(Status::BadRequest, "bad_request", "The request was malformed.")
+    page(
+        Status::BadRequest,
+        "bad_request",
+        "The request was malformed.",
+    )
 }
 
 #[catch(413)]
 fn too_large() -> ErrorPage {
-    page(Status::PayloadTooLarge, "too_large", "That was more data than this form accepts.")
+    page(
+        Status::PayloadTooLarge,
+        "too_large",
+        "That was more data than this form accepts.",
+    )
 }
 
 #[catch(default)]

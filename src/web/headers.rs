@@ -4,7 +4,8 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Request, Response};
 
 /// No inline script or style, nothing from other origins, no framing.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 pub struct SecurityHeaders;

@@ -17,14 +17,20 @@ pub fn healthz() -> Value {
 #[get("/readyz")]
 pub async fn readyz(state: &State<AppState>) -> (Status, Value) {
     match state.db.run(|c| migrate::current_version(c)).await {
-        Ok(v) if v == migrate::LATEST => (Status::Ok, json!({ "status": "ready", "schema_version": v })),
+        Ok(v) if v == migrate::LATEST => (
+            Status::Ok,
+            json!({ "status": "ready", "schema_version": v }),
+        ),
         Ok(v) => (
             Status::ServiceUnavailable,
             json!({ "status": "migrations_pending", "schema_version": v, "expected": migrate::LATEST }),
         ),
         Err(e) => {
             tracing::error!(error = %e, "readiness check failed");
-            (Status::ServiceUnavailable, json!({ "status": "database_unavailable" }))
+            (
+                Status::ServiceUnavailable,
+                json!({ "status": "database_unavailable" }),
+            )
         }
     }
 }

@@ -33,7 +33,11 @@ impl<'r> FromRequest<'r> for Layout {
         let user = match authenticated(req).await {
             Ok(Some(a)) if a.session.kind == KIND_USER => Some(Viewer {
                 username: a.user.username.clone(),
-                display_name: a.user.full_name.clone().unwrap_or_else(|| a.user.username.clone()),
+                display_name: a
+                    .user
+                    .full_name
+                    .clone()
+                    .unwrap_or_else(|| a.user.username.clone()),
                 is_admin: a.user.is_admin,
                 has_password: a.user.has_password(),
             }),
@@ -43,7 +47,8 @@ impl<'r> FromRequest<'r> for Layout {
             Outcome::Success(t) => t.0,
             _ => String::new(),
         };
-        let password_banner = mode.uses_password() && user.as_ref().is_some_and(|u| !u.has_password);
+        let password_banner =
+            mode.uses_password() && user.as_ref().is_some_and(|u| !u.has_password);
         Outcome::Success(Layout {
             user,
             csrf_token,

@@ -71,7 +71,12 @@ fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
 
 /// Starts a fresh session for `user_id` (a new id at every sign-in: no fixation), ending the
 /// one this browser had.
-pub(crate) async fn sign_in(state: &AppState, jar: &CookieJar<'_>, user_id: i64, client: &Client) -> AppResult<()> {
+pub(crate) async fn sign_in(
+    state: &AppState,
+    jar: &CookieJar<'_>,
+    user_id: i64,
+    client: &Client,
+) -> AppResult<()> {
     let previous = jar.get(session::COOKIE).map(|c| c.value().to_string());
     let policy = state.session_policy();
     let (ip, ua) = (client.ip.to_string(), client.user_agent.clone());

@@ -1,9 +1,9 @@
 //! The profile page: change or set a password, sign out everywhere.
 
-use rocket::Either;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
+use rocket::Either;
 use rocket::{get, post, State};
 use rocket_dyn_templates::{context, Template};
 
@@ -15,7 +15,13 @@ use crate::db::{self, DbError};
 use crate::error::AppResult;
 use crate::{has_csrf, AppState};
 
-fn render(layout: Layout, user: &CurrentUser, status: Status, error: Option<String>, notice: Option<&str>) -> (Status, Template) {
+fn render(
+    layout: Layout,
+    user: &CurrentUser,
+    status: Status,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> (Status, Template) {
     let u = &user.user;
     (
         status,
@@ -60,7 +66,15 @@ pub async fn change_password(
     form: CsrfForm<PasswordForm>,
 ) -> AppResult<Either<Redirect, (Status, Template)>> {
     let f = form.0;
-    let fail = |layout, status, msg: String| Ok(Either::Right(render(layout, &user, status, Some(msg), None)));
+    let fail = |layout, status, msg: String| {
+        Ok(Either::Right(render(
+            layout,
+            &user,
+            status,
+            Some(msg),
+            None,
+        )))
+    };
     let keys = vec![
         throttle::account_key(&user.user.username),
         throttle::ip_key(&client.ip.to_string()),
@@ -70,14 +84,29 @@ pub async fn change_password(
     // Re-authenticate: someone at an unlocked screen must not be able to take the account.
     if let Some(hash) = user.user.password_hash.clone() {
         let k = keys.clone();
-        if let Some(wait) = state.db.run(move |c| throttle::retry_after(c, &k, now)).await? {
-            return fail(layout, Status::TooManyRequests, format!("Too many failed attempts. Try again in {wait} s."));
+        if let Some(wait) = state
+            .db
+            .run(move |c| throttle::retry_after(c, &k, now))
+            .await?
+        {
+            return fail(
+                layout,
+                Status::TooManyRequests,
+                format!("Too many failed attempts. Try again in {wait} s."),
+            );
         }
         let current = f.current_password.unwrap_or_default();
         if !password::verify(current, Some(hash)).await? {
             let k = keys.clone();
-            state.db.run(move |c| throttle::record_failure(c, &k, now)).await?;
-            return fail(layout, Status::BadRequest, "Your current password is not correct.".into());
+            state
+                .db
+                .run(move |c| throttle::record_failure(c, &k, now))
+                .await?;
+            return fail(
+                layout,
+                Status::BadRequest,
+                "Your current password is not correct.".into(),
+            );
         }
     }
     if let Err(why) = super::setup::check_new_password(&f.new_password, &f.new_password_confirm) {
@@ -89,7 +118,14 @@ pub async fn change_password(
         .db
         .run(move |c| -> Result<(), DbError> {
             let tx = c.transaction()?;
-            setup::set_password(&tx, &target, &hash, Some(target.id), "user.password_change", now)?;
+            setup::set_password(
+                &tx,
+                &target,
+                &hash,
+                Some(target.id),
+                "user.password_change",
+                now,
+            )?;
             throttle::clear(&tx, &throttle::account_key(&target.username))?;
             tx.commit()?;
             Ok(())
@@ -98,7 +134,9 @@ pub async fn change_password(
     // Every session ended with the change; this browser gets a fresh one.
     super::sign_in(state, jar, user.user.id, &client).await?;
     tracing::info!(user = %user.user.username, "password changed");
-    Ok(Either::Left(Redirect::to("/profile?notice=password_changed")))
+    Ok(Either::Left(Redirect::to(
+        "/profile?notice=password_changed",
+    )))
 }
 
 #[derive(FromForm)]
@@ -115,7 +153,10 @@ pub async fn sign_out_everywhere(
     _form: CsrfForm<SignOutForm>,
 ) -> AppResult<Redirect> {
     let uid = user.user.id;
-    let n = state.db.run(move |c| session::end_all_for_user(c, uid)).await?;
+    let n = state
+        .db
+        .run(move |c| session::end_all_for_user(c, uid))
+        .await?;
     super::clear_session_cookie(jar);
     tracing::info!(user = %user.user.username, sessions = n, "signed out everywhere");
     Ok(Redirect::to("/login?notice=signed_out_everywhere"))

@@ -1,9 +1,9 @@
 //! One-time links: the first-admin setup page and the set-password page.
 
-use rocket::Either;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
+use rocket::Either;
 use rocket::{get, post, State};
 use rocket_dyn_templates::{context, Template};
 
@@ -19,7 +19,13 @@ use crate::{has_csrf, AppState};
 type Page = (Status, Template);
 
 fn message(status: Status, title: &str, message: &str) -> Page {
-    (status, Template::render("error.html", context! { status: status.code, title, message, assets_version: super::assets::version() }))
+    (
+        status,
+        Template::render(
+            "error.html",
+            context! { status: status.code, title, message, assets_version: super::assets::version() },
+        ),
+    )
 }
 
 fn expired_setup() -> Page {
@@ -40,7 +46,11 @@ pub(crate) fn check_new_password(password: &str, confirm: &str) -> Result<(), &'
 }
 
 #[get("/setup?<token>")]
-pub async fn setup_page(state: &State<AppState>, layout: Layout, token: Option<String>) -> AppResult<Page> {
+pub async fn setup_page(
+    state: &State<AppState>,
+    layout: Layout,
+    token: Option<String>,
+) -> AppResult<Page> {
     let token = token.unwrap_or_default();
     let now = db::now();
     let check = token.clone();
@@ -54,14 +64,21 @@ pub async fn setup_page(state: &State<AppState>, layout: Layout, token: Option<S
         })
         .await?;
     if admin_exists {
-        return Ok(message(Status::Gone, "Setup is complete", "An administrator already exists. Sign in instead."));
+        return Ok(message(
+            Status::Gone,
+            "Setup is complete",
+            "An administrator already exists. Sign in instead.",
+        ));
     }
     if !valid {
         return Ok(expired_setup());
     }
     Ok((
         Status::Ok,
-        Template::render("setup.html", context! { layout, token, username: "", error: None::<&str> }),
+        Template::render(
+            "setup.html",
+            context! { layout, token, username: "", error: None::<&str> },
+        ),
     ))
 }
 
@@ -109,7 +126,12 @@ pub async fn setup_submit(
             super::sign_in(state, jar, user.id, &client).await?;
             Ok(Either::Left(Redirect::to("/")))
         }
-        SetupOutcome::UsernameTaken => Ok(rerender(layout, "That username is taken; choose another.", &name, &f.token)),
+        SetupOutcome::UsernameTaken => Ok(rerender(
+            layout,
+            "That username is taken; choose another.",
+            &name,
+            &f.token,
+        )),
         SetupOutcome::LinkInvalid => Ok(Either::Right(expired_setup())),
     }
 }
@@ -123,7 +145,11 @@ fn expired_reset() -> Page {
 }
 
 #[get("/reset-password?<token>")]
-pub async fn reset_page(state: &State<AppState>, layout: Layout, token: Option<String>) -> AppResult<Page> {
+pub async fn reset_page(
+    state: &State<AppState>,
+    layout: Layout,
+    token: Option<String>,
+) -> AppResult<Page> {
     let token = token.unwrap_or_default();
     let check = token.clone();
     let user = state
@@ -152,7 +178,11 @@ pub struct ResetForm {
 has_csrf!(ResetForm);
 
 #[post("/reset-password", data = "<form>")]
-pub async fn reset_submit(state: &State<AppState>, layout: Layout, form: CsrfForm<ResetForm>) -> AppResult<Either<Redirect, Page>> {
+pub async fn reset_submit(
+    state: &State<AppState>,
+    layout: Layout,
+    form: CsrfForm<ResetForm>,
+) -> AppResult<Either<Redirect, Page>> {
     let f = form.0;
     if let Err(why) = check_new_password(&f.password, &f.password_confirm) {
         let check = f.token.clone();

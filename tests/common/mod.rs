@@ -32,14 +32,22 @@ impl TestApp {
         let client = Client::tracked(timetracker::build_rocket(config.clone(), db.clone()))
             .await
             .expect("rocket builds");
-        TestApp { client, db, config, dir }
+        TestApp {
+            client,
+            db,
+            config,
+            dir,
+        }
     }
 
     /// A second browser on the same server (own cookie jar).
     pub async fn second_browser(&self) -> Client {
-        Client::tracked(timetracker::build_rocket(self.config.clone(), self.db.clone()))
-            .await
-            .expect("rocket builds")
+        Client::tracked(timetracker::build_rocket(
+            self.config.clone(),
+            self.db.clone(),
+        ))
+        .await
+        .expect("rocket builds")
     }
 
     pub async fn restart(self, vars: &[(&str, &str)]) -> TestApp {
@@ -75,7 +83,11 @@ impl TestApp {
     }
 
     pub fn exec(&self, sql: &str) {
-        self.db.conn().expect("conn").execute_batch(sql).expect("exec");
+        self.db
+            .conn()
+            .expect("conn")
+            .execute_batch(sql)
+            .expect("exec");
     }
 
     pub async fn get_html(&self, path: &str) -> (Status, String) {
@@ -108,7 +120,12 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 /// GETs `page` for its CSRF token, then POSTs `fields` (plus the token) to `action`.
-pub async fn post_form<'c>(client: &'c Client, page: &str, action: &str, fields: &[(&str, &str)]) -> LocalResponse<'c> {
+pub async fn post_form<'c>(
+    client: &'c Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> LocalResponse<'c> {
     let (_, html) = get_html(client, page).await;
     let token = csrf_of(&html);
     let mut all = fields.to_vec();
@@ -141,7 +158,12 @@ async fn form_page(client: &Client) -> &'static str {
     }
 }
 
-pub async fn login_with<'c>(client: &'c Client, username: &str, password: Option<&str>, next: Option<&str>) -> LocalResponse<'c> {
+pub async fn login_with<'c>(
+    client: &'c Client,
+    username: &str,
+    password: Option<&str>,
+    next: Option<&str>,
+) -> LocalResponse<'c> {
     let mut fields = vec![("username", username)];
     if let Some(p) = password {
         fields.push(("password", p));
@@ -154,14 +176,20 @@ pub async fn login_with<'c>(client: &'c Client, username: &str, password: Option
 }
 
 pub fn location(res: &LocalResponse<'_>) -> String {
-    res.headers().get_one("Location").unwrap_or_default().to_string()
+    res.headers()
+        .get_one("Location")
+        .unwrap_or_default()
+        .to_string()
 }
 
 pub async fn me(client: &Client) -> (Status, serde_json::Value) {
     let res = client.get("/api/v1/me").dispatch().await;
     let status = res.status();
     let body = res.into_string().await.unwrap_or_default();
-    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 pub fn remote(ip: &str) -> std::net::SocketAddr {
