@@ -20,6 +20,8 @@ use crate::db::{settings, Db, DbError};
 pub struct AppState {
     pub config: Config,
     pub db: Db,
+    /// Present when AUTH_METHOD has single sign-on.
+    pub oidc: Option<std::sync::Arc<auth::oidc::Oidc>>,
 }
 
 impl AppState {
@@ -88,6 +90,10 @@ pub fn build_rocket(config: Config, db: Db) -> Rocket<Build> {
     let figment = Figment::from(rocket_config)
         .merge(("template_dir", config.data_dir.join("templates")))
         .merge(("ident", "TimeTracker"));
-    let state = AppState { config, db };
+    let oidc = config
+        .auth_method
+        .uses_sso()
+        .then(|| std::sync::Arc::new(auth::oidc::Oidc::new(&config.oidc)));
+    let state = AppState { config, db, oidc };
     web::mount(rocket::custom(figment), state)
 }

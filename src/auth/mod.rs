@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod guards;
 pub mod login;
 pub mod next;
+pub mod oidc;
 pub mod password;
 pub mod session;
 pub mod setup;

@@ -37,6 +37,8 @@ const TOUCH_EVERY_SECS: i64 = 60;
 pub struct ClientInfo<'a> {
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// The raw ID token of an SSO sign-in, kept server-side for logout.
+    pub id_token_hint: Option<&'a str>,
 }
 
 pub fn start(
@@ -58,7 +60,8 @@ pub fn start(
             csrf_token: &csrf_token,
             expires_at: now + policy.lifetime_secs,
             client_ip: client.ip,
-            user_agent: client.user_agent.map(|ua| &ua[..ua.len().min(256)]),
+            user_agent: client.user_agent.map(|ua| ua.get(..256).unwrap_or(ua)),
+            id_token_hint: client.id_token_hint,
         },
         now,
     )?;
@@ -91,9 +94,9 @@ pub fn resolve(
     Ok(Some(Authenticated { session, user }))
 }
 
-/// Ends the session behind a cookie value (logout).
-pub fn end(conn: &Connection, cookie_value: &str) -> Result<(), DbError> {
-    sessions::delete(conn, &hash_token(cookie_value))
+/// Ends the session behind a cookie value (logout); returns its ID-token hint, if any.
+pub fn end(conn: &Connection, cookie_value: &str) -> Result<Option<String>, DbError> {
+    Ok(sessions::take(conn, &hash_token(cookie_value))?.flatten())
 }
 
 /// Ends every session of a user (password change, deactivation, "sign out everywhere").

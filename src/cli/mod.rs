@@ -4,6 +4,7 @@
 mod config_cmd;
 mod db_cmd;
 mod init;
+mod oidc;
 mod serve;
 mod user;
 
@@ -52,6 +53,9 @@ enum Command {
     /// Database maintenance: migrations, backups, integrity
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
+    /// Single sign-on diagnostics
+    #[command(subcommand)]
+    Oidc(oidc::OidcCommand),
     /// Exit 0 when the local server answers /readyz (for Docker HEALTHCHECK and systemd)
     Healthcheck,
     /// Print the version
@@ -119,6 +123,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Command::Init(a) => init::run(a, config),
         Command::User(c) => user::run(c, config),
         Command::Db(c) => db_cmd::run(c, config),
+        Command::Oidc(c) => oidc::run(c, config),
         Command::Healthcheck => serve::healthcheck(&config),
         Command::Version | Command::Config(_) => Ok(()),
     }

@@ -43,6 +43,18 @@ pub enum UserCommand {
     Deactivate { name: String },
     /// Turn an account back on
     Activate { name: String },
+    /// Link an SSO identity to an existing account on purpose (SSO never links by name or email)
+    LinkOidc {
+        name: String,
+        /// The IdP's issuer, exactly as OIDC_ISSUER
+        #[arg(long)]
+        issuer: String,
+        /// The user's subject (`sub`) at that issuer
+        #[arg(long)]
+        sub: String,
+    },
+    /// Remove the SSO identity from an account
+    UnlinkOidc { name: String },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -155,6 +167,31 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
             tx.commit()?;
             println!("{} is deactivated; {ended} session(s) ended", user.username);
         }
+        UserCommand::LinkOidc { name, issuer, sub } => {
+            let user = find(&conn, &name)?;
+            if issuer.trim().is_empty() || sub.trim().is_empty() {
+                return Err(CliError::Usage(
+                    "--issuer and --sub must not be empty".into(),
+                ));
+            }
+            match users::set_oidc_identity(&conn, user.id, Some((&issuer, &sub))) {
+                Ok(()) => {}
+                Err(e) if db::is_constraint_violation(&e) => {
+                    return Err(CliError::Failed(
+                        "that identity is already linked to another account".into(),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+            record(&conn, "cli.user.link_oidc", &user.username)?;
+            println!("{} is linked to {sub} at {issuer}", user.username);
+        }
+        UserCommand::UnlinkOidc { name } => {
+            let user = find(&conn, &name)?;
+            users::set_oidc_identity(&conn, user.id, None)?;
+            record(&conn, "cli.user.unlink_oidc", &user.username)?;
+            println!("{} has no SSO identity now", user.username);
+        }
         UserCommand::Activate { name } => {
             let user = find(&conn, &name)?;
             users::set_active(&conn, user.id, true)?;
@@ -202,6 +239,7 @@ fn list(conn: &Connection, json: bool) -> CliResult {
                     "id": u.id, "username": u.username, "full_name": u.full_name, "email": u.email,
                     "is_admin": u.is_admin, "is_active": u.is_active, "auth_provider": u.auth_provider,
                     "has_password": u.has_password(), "created_at": u.created_at, "last_login_at": u.last_login_at,
+                    "oidc_issuer": u.oidc_issuer, "oidc_sub": u.oidc_sub,
                 })
             })
             .collect();

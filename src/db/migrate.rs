@@ -7,7 +7,10 @@ use rusqlite::Connection;
 use super::DbError;
 
 /// (version, name, SQL). Version 1 is the baseline `schema.sql`.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "baseline", include_str!("../../schema.sql"))];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "baseline", include_str!("../../schema.sql")),
+    (3, "oidc", include_str!("../../migrations/0003_oidc.sql")),
+];
 
 /// The schema version this binary expects.
 pub const LATEST: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -57,7 +60,7 @@ mod tests {
     fn migrating_twice_applies_nothing_the_second_time() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
-        assert_eq!(migrate(&mut conn, dir.path()).unwrap(), vec![1]);
+        assert_eq!(migrate(&mut conn, dir.path()).unwrap(), vec![1, 3]);
         assert!(migrate(&mut conn, dir.path()).unwrap().is_empty());
         assert_eq!(current_version(&conn).unwrap(), LATEST);
     }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backup;
 pub mod migrate;
+pub mod oidc;
 pub mod one_time_tokens;
 pub mod sessions;
 pub mod settings;

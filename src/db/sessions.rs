@@ -24,12 +24,13 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
     pub client_ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    pub id_token_hint: Option<&'a str>,
 }
 
 pub fn insert(conn: &Connection, s: &NewSession<'_>, now: i64) -> Result<(), DbError> {
     conn.prepare_cached(
-        "INSERT INTO sessions (id_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at, client_ip, user_agent)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
+        "INSERT INTO sessions (id_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at, client_ip, user_agent, id_token_hint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         s.id_hash,
@@ -39,7 +40,8 @@ pub fn insert(conn: &Connection, s: &NewSession<'_>, now: i64) -> Result<(), DbE
         now,
         s.expires_at,
         s.client_ip,
-        s.user_agent
+        s.user_agent,
+        s.id_token_hint
     ])?;
     Ok(())
 }
@@ -83,6 +85,17 @@ pub fn delete(conn: &Connection, id_hash: &str) -> Result<(), DbError> {
     conn.prepare_cached("DELETE FROM sessions WHERE id_hash = ?1")?
         .execute([id_hash])?;
     Ok(())
+}
+
+/// Deletes a session and hands back its ID-token hint (for RP-initiated logout).
+pub fn take(conn: &Connection, id_hash: &str) -> Result<Option<Option<String>>, DbError> {
+    Ok(conn
+        .query_row(
+            "DELETE FROM sessions WHERE id_hash = ?1 RETURNING id_token_hint",
+            [id_hash],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Ends every session of a user; returns how many there were.

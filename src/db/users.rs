@@ -141,3 +141,48 @@ pub fn touch_login(conn: &Connection, id: i64, now: i64) -> Result<(), DbError> 
         .execute(params![id, now])?;
     Ok(())
 }
+
+/// The account linked to an SSO identity: the only way an identity finds an account.
+pub fn by_oidc(conn: &Connection, issuer: &str, subject: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.oidc_issuer = ?1 AND u.oidc_sub = ?2");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![issuer, subject], |r| from_row(r, 0))
+        .optional()?)
+}
+
+/// Whether any account uses this email address (case-insensitive).
+pub fn email_in_use(conn: &Connection, email: &str) -> Result<bool, DbError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM users WHERE lower(email) = lower(?1))",
+        [email],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn set_profile(
+    conn: &Connection,
+    id: i64,
+    email: Option<&str>,
+    full_name: Option<&str>,
+) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET email = ?2, full_name = ?3 WHERE id = ?1",
+        params![id, email, full_name],
+    )?;
+    Ok(())
+}
+
+/// Links (or with `None`, unlinks) an SSO identity.
+pub fn set_oidc_identity(
+    conn: &Connection,
+    id: i64,
+    identity: Option<(&str, &str)>,
+) -> Result<(), rusqlite::Error> {
+    let (issuer, subject) = identity.unzip();
+    conn.execute(
+        "UPDATE users SET oidc_issuer = ?2, oidc_sub = ?3 WHERE id = ?1",
+        params![id, issuer, subject],
+    )?;
+    Ok(())
+}

@@ -121,7 +121,7 @@ pub async fn login_submit(
     };
     let (status, error) = match login::login(&state.db, state.config.auth_method, attempt).await? {
         LoginOutcome::SignedIn { user, .. } => {
-            super::sign_in(state, jar, user.id, &client).await?;
+            super::sign_in(state, jar, user.id, &client, None).await?;
             return Ok(Either::Left(Redirect::to(
                 next.unwrap_or_else(|| "/".into()),
             )));
@@ -150,30 +150,6 @@ pub async fn login_submit(
     )))
 }
 
-/// Starts single sign-on. The flow itself is not built yet; the page says so plainly.
-#[get("/login/oidc")]
-pub fn sso_start(state: &State<AppState>) -> Page {
-    let enabled = state.config.auth_method.uses_sso();
-    let (status, message) = if enabled {
-        (
-            Status::ServiceUnavailable,
-            "Single sign-on is not available in this version of TimeTracker yet.",
-        )
-    } else {
-        (
-            Status::NotFound,
-            "Single sign-on is not enabled on this server (AUTH_METHOD has no SSO).",
-        )
-    };
-    (
-        status,
-        Template::render(
-            "error.html",
-            context! { status: status.code, title: "SSO not configured", message, assets_version: super::assets::version() },
-        ),
-    )
-}
-
 /// `Sec-Fetch-Site: cross-site`: the request was started by another site.
 pub struct CrossSite(bool);
 
@@ -186,19 +162,21 @@ impl<'r> FromRequest<'r> for CrossSite {
     }
 }
 
+/// The local session is gone first; then, for SSO sessions, the IdP may end its own.
 async fn end_session(
     state: &AppState,
     jar: &CookieJar<'_>,
     user: Option<CurrentUser>,
 ) -> AppResult<Redirect> {
+    let mut hint = None;
     if let Some(value) = jar.get(session::COOKIE).map(|c| c.value().to_string()) {
-        state.db.run(move |c| session::end(c, &value)).await?;
+        hint = state.db.run(move |c| session::end(c, &value)).await?;
     }
     super::clear_session_cookie(jar);
     if let Some(u) = user {
         tracing::info!(user = %u.user.username, "logout");
     }
-    Ok(Redirect::to("/login?notice=signed_out"))
+    Ok(Redirect::to(super::oidc::logout_target(state, hint)))
 }
 
 /// Sign-out by link. Another site can't sign people out: it gets a confirmation page.

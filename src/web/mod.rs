@@ -9,10 +9,14 @@ pub mod dashboard;
 pub mod headers;
 pub mod health;
 pub mod layout;
+pub mod oidc;
 pub mod profile;
 pub mod setup;
 pub mod templates;
 
+use std::sync::Arc;
+
+use rocket::fairing::AdHoc;
 use rocket::http::{Cookie, CookieJar, SameSite};
 use rocket::time::Duration;
 use rocket::{routes, Build, Rocket};
@@ -25,8 +29,16 @@ use crate::{db, AppState};
 
 pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
     let override_dir = state.config.data_dir.join("templates");
+    let oidc = state.oidc.clone();
     rocket
         .manage(state)
+        .attach(AdHoc::on_liftoff("OIDC metadata", move |_| {
+            Box::pin(async move {
+                if let Some(oidc) = oidc {
+                    rocket::tokio::spawn(keep_metadata_fresh(oidc));
+                }
+            })
+        }))
         .attach(templates::fairing(override_dir))
         .attach(headers::SecurityHeaders)
         .mount(
@@ -35,7 +47,9 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 assets::asset,
                 auth::login_page,
                 auth::login_submit,
-                auth::sso_start,
+                oidc::start,
+                oidc::callback,
+                oidc::admin_page,
                 auth::logout_get,
                 auth::logout_post,
                 dashboard::dashboard,
@@ -52,6 +66,26 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
             ],
         )
         .register("/", catchers::all())
+}
+
+/// Loads the IdP metadata at start (the server does not wait for it: a down IdP must not
+/// stop local sign-in), then refreshes it every OIDC_METADATA_REFRESH_INTERVAL seconds.
+async fn keep_metadata_fresh(oidc: Arc<crate::auth::oidc::Oidc>) {
+    let interval = oidc.cfg.metadata_refresh_interval;
+    loop {
+        let o = oidc.clone();
+        match rocket::tokio::task::spawn_blocking(move || o.refresh()).await {
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "OIDC metadata refresh failed; keeping the last good copy")
+            }
+            Err(e) => tracing::error!(error = %e, "OIDC metadata refresh task failed"),
+            Ok(Ok(_)) => {}
+        }
+        if interval == 0 {
+            return;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
+    }
 }
 
 fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
@@ -76,6 +110,7 @@ pub(crate) async fn sign_in(
     jar: &CookieJar<'_>,
     user_id: i64,
     client: &Client,
+    id_token_hint: Option<String>,
 ) -> AppResult<()> {
     let previous = jar.get(session::COOKIE).map(|c| c.value().to_string());
     let policy = state.session_policy();
@@ -89,6 +124,7 @@ pub(crate) async fn sign_in(
             let info = ClientInfo {
                 ip: Some(&ip),
                 user_agent: ua.as_deref(),
+                id_token_hint: id_token_hint.as_deref(),
             };
             session::start(c, user_id, session::KIND_USER, policy, &info, db::now())
         })

@@ -132,7 +132,7 @@ pub async fn change_password(
         })
         .await?;
     // Every session ended with the change; this browser gets a fresh one.
-    super::sign_in(state, jar, user.user.id, &client).await?;
+    super::sign_in(state, jar, user.user.id, &client, None).await?;
     tracing::info!(user = %user.user.username, "password changed");
     Ok(Either::Left(Redirect::to(
         "/profile?notice=password_changed",

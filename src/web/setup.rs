@@ -123,7 +123,7 @@ pub async fn setup_submit(
     match outcome {
         SetupOutcome::Created(user) => {
             tracing::info!(user = %user.username, "first administrator created through the setup link");
-            super::sign_in(state, jar, user.id, &client).await?;
+            super::sign_in(state, jar, user.id, &client, None).await?;
             Ok(Either::Left(Redirect::to("/")))
         }
         SetupOutcome::UsernameTaken => Ok(rerender(

@@ -2,6 +2,8 @@
 //! rocket::local with a cookie-tracking client.
 #![allow(dead_code)]
 
+pub mod fake_op;
+
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use tempfile::TempDir;
