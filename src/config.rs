@@ -412,6 +412,10 @@ impl Config {
             None => r.number("PORT", 8000u16, "a port number (1-65535)"),
         };
 
+        if port == 0 {
+            r.errors
+                .push("PORT=0 is not valid; expected a port number (1-65535)".into());
+        }
         let secret_key = r.get("SECRET_KEY").map(Secret);
         if let Some(k) = &secret_key {
             if k.expose().len() < 32 {
@@ -478,6 +482,7 @@ impl Config {
                 IpNet::from(IpAddr::from([127, 0, 0, 1])),
                 IpNet::from(IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])),
             ],
+            Some(v) if v.eq_ignore_ascii_case("none") => Vec::new(),
             Some(v) => parse_proxies(&v).unwrap_or_else(|e| {
                 r.errors.push(e);
                 Vec::new()

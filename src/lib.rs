@@ -51,7 +51,7 @@ pub fn open(mut config: Config) -> Result<(Config, Db), StartupError> {
         path: shown.clone(),
         source,
     };
-    std::fs::create_dir_all(&config.data_dir).map_err(data_dir_err)?;
+    create_private_dir(&config.data_dir).map_err(data_dir_err)?;
     std::fs::create_dir_all(config.data_dir.join("templates")).map_err(data_dir_err)?;
     config.ensure_secret_key().map_err(data_dir_err)?;
     let db = Db::open(&config.database_path, config.db_synchronous)?;
@@ -66,6 +66,18 @@ pub fn open(mut config: Config) -> Result<(Config, Db), StartupError> {
         settings::seed(&conn, settings::ALLOW_SELF_REGISTER, seed, db::now())?;
     }
     Ok((config, db))
+}
+
+/// Creates `dir` (and parents) readable only by the owner, when it does not exist yet.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// The web application on an opened store.

@@ -692,3 +692,19 @@ async fn secure_cookie_flag_follows_configuration() {
         .to_string();
     assert!(cookie.contains("Secure"), "{cookie}");
 }
+
+#[rocket::async_test]
+async fn housekeeping_removes_sessions_past_their_limits() {
+    let app = TestApp::new(&[]).await;
+    app.add_user("alice", Some(PASSWORD), false);
+    app.login("alice", Some(PASSWORD)).await;
+    let other = app.second_browser().await;
+    login_with(&other, "alice", Some(PASSWORD), None).await;
+    app.exec(
+        "UPDATE sessions SET expires_at = 0 WHERE id_hash = (SELECT id_hash FROM sessions LIMIT 1)",
+    );
+    let removed =
+        timetracker::db::tidy(&app.db.conn().unwrap(), timetracker::db::now(), 3600).unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(app.sql::<i64>("SELECT count(*) FROM sessions"), 1);
+}

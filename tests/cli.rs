@@ -320,12 +320,40 @@ fn db_commands_back_up_check_and_migrate() {
 }
 
 #[test]
+fn db_commands_refuse_a_missing_database_instead_of_creating_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [vec!["db", "integrity"], vec!["db", "backup"]] {
+        let o = tt(
+            dir.path(),
+            &args,
+            &[("DATABASE_URL", "/nonexistent/dir/tt.db")],
+            None,
+        );
+        assert_eq!(code(&o), 1, "{args:?}");
+        assert!(err(&o).contains("no database at"), "{}", err(&o));
+    }
+}
+
+#[test]
+fn port_zero_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tt(dir.path(), &["config", "check"], &[("PORT", "0")], None);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
 fn generated_secret_key_is_kept_private() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(code(&tt(dir.path(), &["user", "list"], &[], None)), 0);
     let meta = std::fs::metadata(dir.path().join("data/secret_key")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let data = std::fs::metadata(dir.path().join("data")).unwrap();
+    assert_eq!(
+        data.permissions().mode() & 0o777,
+        0o700,
+        "the data dir holds password hashes"
+    );
 }
 
 struct Server {
@@ -481,6 +509,13 @@ fn served_binary_prints_a_setup_link_and_signs_in_the_first_admin() {
     let port = server.base.rsplit(':').next().unwrap().to_string();
     let hc = tt(dir.path(), &["healthcheck"], &[("PORT", &port)], None);
     assert_eq!(code(&hc), 0, "{}", err(&hc));
+    let hc = tt(dir.path(), &["--port", &port, "healthcheck"], &[], None);
+    assert_eq!(
+        code(&hc),
+        0,
+        "--port before the command counts: {}",
+        err(&hc)
+    );
     let hc = tt(dir.path(), &["healthcheck"], &[("PORT", "1")], None);
     assert_eq!(code(&hc), 1, "healthcheck fails when nothing answers");
 }

@@ -9,6 +9,7 @@ use crate::config::{Config, ConfigErrors};
 pub enum ConfigCommand {
     /// Print the effective configuration (secrets masked)
     Show {
+        /// Print JSON instead of NAME=value lines
         #[arg(long)]
         json: bool,
     },

@@ -22,6 +22,12 @@ pub enum DbCommand {
 }
 
 pub fn run(cmd: DbCommand, config: Config) -> CliResult {
+    if !matches!(cmd, DbCommand::Migrate) && !config.database_path.is_file() {
+        return Err(CliError::Failed(format!(
+            "no database at {} (check --data-dir or DATABASE_URL)",
+            config.database_path.display()
+        )));
+    }
     let db = Db::open(&config.database_path, config.db_synchronous)?;
     let mut conn = db.conn()?;
     match cmd {

@@ -16,8 +16,10 @@ pub struct InitArgs {
     /// Read the administrator's password from the first line of standard input
     #[arg(long)]
     password_stdin: bool,
+    /// The administrator's email address
     #[arg(long, value_name = "E")]
     email: Option<String>,
+    /// The administrator's full name
     #[arg(long, value_name = "N")]
     full_name: Option<String>,
 }

@@ -31,7 +31,7 @@ pub struct Cli {
     /// Load this file instead of ./.env
     #[arg(long, global = true, value_name = "PATH")]
     env_file: Option<PathBuf>,
-    /// `serve` flags also work without the word `serve`
+    /// `--host` and `--port` also work before any command
     #[command(flatten)]
     serve: serve::ServeArgs,
     #[command(subcommand)]
@@ -95,18 +95,24 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> CliResult {
-    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    let top = cli.serve;
+    let command = cli
+        .command
+        .unwrap_or(Command::Serve(serve::ServeArgs::default()));
     if let Command::Version = command {
         println!("timetracker {}", env!("CARGO_PKG_VERSION"));
         return Ok(());
     }
     let vars = load_env(cli.env_file)?;
+    // `--host`/`--port` before the command count for every command (healthcheck, links).
+    let sub = match &command {
+        Command::Serve(a) => a.clone(),
+        _ => serve::ServeArgs::default(),
+    };
     let overrides = CliOverrides {
         data_dir: cli.data_dir,
-        ..match &command {
-            Command::Serve(a) => a.overrides(),
-            _ => CliOverrides::default(),
-        }
+        host: sub.host.or(top.host),
+        port: sub.port.or(top.port),
     };
     let config = Config::from_vars(&vars, &overrides);
     if let Command::Config(c) = command {
@@ -148,20 +154,31 @@ fn load_env(env_file: Option<PathBuf>) -> Result<BTreeMap<String, String>, CliEr
 
 /// Logs go to stdout for the server and to stderr for other commands, whose stdout is data.
 fn init_logging(config: &Config, to_stdout: bool) {
-    let filter = tracing_subscriber::EnvFilter::new(format!(
-        "{},rocket=error,_=error,hyper=warn",
-        config.log_level
-    ));
+    use tracing_subscriber::filter::filter_fn;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::prelude::*;
+
+    let levels =
+        tracing_subscriber::EnvFilter::new(format!("{},rocket=error,hyper=warn", config.log_level));
+    // Rocket logs every refused request guard under a `<module>::_` target. A refused guard
+    // is ordinary flow here (the redirect to the login page), not something to warn about.
+    let no_guard_noise = filter_fn(|meta| !meta.target().ends_with("::_"));
     let ansi = to_stdout && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi);
-    let result = match (config.log_format, to_stdout) {
-        (LogFormat::Json, true) => builder.json().with_writer(std::io::stdout).try_init(),
-        (LogFormat::Json, false) => builder.json().with_writer(std::io::stderr).try_init(),
-        (LogFormat::Text, true) => builder.with_writer(std::io::stdout).try_init(),
-        (LogFormat::Text, false) => builder.with_writer(std::io::stderr).try_init(),
+    let writer = if to_stdout {
+        BoxMakeWriter::new(std::io::stdout)
+    } else {
+        BoxMakeWriter::new(std::io::stderr)
     };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_ansi(ansi)
+        .with_writer(writer);
+    let layer = match config.log_format {
+        LogFormat::Json => layer.json().boxed(),
+        LogFormat::Text => layer.boxed(),
+    };
+    let result = tracing_subscriber::registry()
+        .with(layer.with_filter(levels).with_filter(no_guard_noise))
+        .try_init();
     if let Err(e) = result {
         eprintln!("warning: logging was already initialised: {e}");
     }

@@ -11,6 +11,7 @@ use crate::db::oidc as flows;
 pub enum OidcCommand {
     /// Check DNS, discovery, keys, issuer, scopes and claims; exit 1 on any problem
     Check {
+        /// Print the report as JSON
         #[arg(long)]
         json: bool,
     },

@@ -7,27 +7,17 @@ use rocket::fairing::AdHoc;
 
 use super::{CliError, CliResult};
 use crate::auth::setup;
-use crate::config::{CliOverrides, Config};
+use crate::config::Config;
 use crate::db;
 
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug, Default, Clone)]
 pub struct ServeArgs {
     /// Address to listen on [env: HOST] [default: 127.0.0.1]
     #[arg(long)]
-    host: Option<String>,
+    pub host: Option<String>,
     /// Port to listen on [env: PORT] [default: 8000]
     #[arg(long)]
-    port: Option<String>,
-}
-
-impl ServeArgs {
-    pub fn overrides(&self) -> CliOverrides {
-        CliOverrides {
-            data_dir: None,
-            host: self.host.clone(),
-            port: self.port.clone(),
-        }
-    }
+    pub port: Option<String>,
 }
 
 pub fn run(config: Config) -> CliResult {

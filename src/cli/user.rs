@@ -13,11 +13,15 @@ use crate::db::{self, audit};
 pub enum UserCommand {
     /// Create an account (without --password-stdin it has no password until one is set)
     Add {
+        /// The username (lowercase letters, digits, `.`, `_`, `-`)
         name: String,
+        /// Make the account an administrator
         #[arg(long)]
         admin: bool,
+        /// Email address
         #[arg(long, value_name = "E")]
         email: Option<String>,
+        /// Full name, as shown in the app
         #[arg(long, value_name = "N")]
         full_name: Option<String>,
         /// Read the password from the first line of standard input
@@ -26,23 +30,40 @@ pub enum UserCommand {
     },
     /// List accounts
     List {
+        /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
     },
     /// Set a password (read from standard input); ends the user's sessions
     SetPassword {
+        /// The username
         name: String,
+        /// Read the password from the first line of standard input (required)
         #[arg(long, required = true)]
         password_stdin: bool,
     },
     /// Print a one-time link (valid 24 h) where the user sets a new password
-    ResetPassword { name: String },
+    ResetPassword {
+        /// The username
+        name: String,
+    },
     /// Make an account an administrator or a normal user
-    SetRole { name: String, role: Role },
+    SetRole {
+        /// The username
+        name: String,
+        /// admin or user
+        role: Role,
+    },
     /// Turn an account off: it can't sign in and its sessions end
-    Deactivate { name: String },
+    Deactivate {
+        /// The username
+        name: String,
+    },
     /// Turn an account back on
-    Activate { name: String },
+    Activate {
+        /// The username
+        name: String,
+    },
     /// Link an SSO identity to an existing account on purpose (SSO never links by name or email)
     LinkOidc {
         name: String,
@@ -54,7 +75,10 @@ pub enum UserCommand {
         sub: String,
     },
     /// Remove the SSO identity from an account
-    UnlinkOidc { name: String },
+    UnlinkOidc {
+        /// The username
+        name: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -106,6 +106,22 @@ impl Db {
     }
 }
 
+/// Deletes rows nobody can use any more: stale sessions, abandoned SSO sign-ins, throttle
+/// counters long past their lock, and spent or expired one-time links. Returns rows removed.
+pub fn tidy(conn: &Connection, now: i64, session_idle_secs: i64) -> Result<usize, DbError> {
+    let mut removed = sessions::delete_stale(conn, now, session_idle_secs)?;
+    removed += conn.execute("DELETE FROM oidc_flows WHERE expires_at <= ?1", [now])?;
+    removed += conn.execute(
+        "DELETE FROM login_throttle WHERE locked_until < ?1 AND last_failure_at < ?1 - 86400",
+        [now],
+    )?;
+    removed += conn.execute(
+        "DELETE FROM one_time_tokens WHERE expires_at < ?1 - 7 * 86400 OR used_at < ?1 - 7 * 86400",
+        [now],
+    )?;
+    Ok(removed)
+}
+
 /// True when a write failed on a UNIQUE or CHECK constraint (a race or a duplicate).
 pub fn is_constraint_violation(e: &rusqlite::Error) -> bool {
     matches!(

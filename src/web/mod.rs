@@ -30,8 +30,14 @@ use crate::{db, AppState};
 pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
     let override_dir = state.config.data_dir.join("templates");
     let oidc = state.oidc.clone();
+    let (db, idle) = (state.db.clone(), state.config.session_idle_secs);
     rocket
         .manage(state)
+        .attach(AdHoc::on_liftoff("housekeeping", move |_| {
+            Box::pin(async move {
+                rocket::tokio::spawn(keep_tidy(db, idle));
+            })
+        }))
         .attach(AdHoc::on_liftoff("OIDC metadata", move |_| {
             Box::pin(async move {
                 if let Some(oidc) = oidc {
@@ -66,6 +72,21 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
             ],
         )
         .register("/", catchers::all())
+}
+
+/// Every ten minutes, removes rows that can no longer be used (see [`db::tidy`]).
+async fn keep_tidy(database: db::Db, idle_secs: i64) {
+    loop {
+        match database
+            .run(move |c| db::tidy(c, db::now(), idle_secs))
+            .await
+        {
+            Ok(n) if n > 0 => tracing::debug!(rows = n, "housekeeping removed stale rows"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
 }
 
 /// Loads the IdP metadata at start (the server does not wait for it: a down IdP must not
