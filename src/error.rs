@@ -9,11 +9,14 @@ use rocket_dyn_templates::{context, Template};
 
 use crate::auth::AuthError;
 use crate::db::DbError;
+use crate::tracking::TrackingError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("{0}")]
+    Missing(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("sign-in required")]
@@ -33,7 +36,7 @@ pub enum AppError {
 impl AppError {
     fn status(&self) -> Status {
         match self {
-            AppError::NotFound => Status::NotFound,
+            AppError::NotFound | AppError::Missing(_) => Status::NotFound,
             AppError::BadRequest(_) => Status::BadRequest,
             AppError::Unauthorized => Status::Unauthorized,
             AppError::Forbidden(_) => Status::Forbidden,
@@ -45,7 +48,7 @@ impl AppError {
 
     fn code(&self) -> &'static str {
         match self {
-            AppError::NotFound => "not_found",
+            AppError::NotFound | AppError::Missing(_) => "not_found",
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
@@ -109,6 +112,34 @@ impl<'r> Responder<'r, 'static> for AppError {
             res.set_header(Header::new("Retry-After", retry_after.to_string()));
         }
         Ok(res)
+    }
+}
+
+impl From<TrackingError> for AppError {
+    fn from(e: TrackingError) -> Self {
+        let message = e.to_string();
+        match e {
+            TrackingError::TimerAlreadyRunning => AppError::Conflict {
+                code: "timer_already_running",
+                message,
+            },
+            TrackingError::NoTimerRunning => AppError::Conflict {
+                code: "no_timer_running",
+                message,
+            },
+            TrackingError::ProjectArchived(_) => AppError::Conflict {
+                code: "project_archived",
+                message,
+            },
+            TrackingError::Conflict(_) => AppError::Conflict {
+                code: "conflict",
+                message,
+            },
+            TrackingError::NotFound(_) => AppError::Missing(message),
+            TrackingError::Invalid(_) => AppError::BadRequest(message),
+            TrackingError::Forbidden(_) => AppError::Forbidden(message),
+            TrackingError::Db(e) => AppError::Db(e),
+        }
     }
 }
 

@@ -6,9 +6,11 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod tracking;
 pub mod web;
 
 use rocket::config::{LogLevel, SecretKey, Shutdown};
+use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
@@ -106,6 +108,27 @@ pub fn build_rocket(config: Config, db: Db) -> Rocket<Build> {
         .auth_method
         .uses_sso()
         .then(|| std::sync::Arc::new(auth::oidc::Oidc::new(&config.oidc)));
+    let sweeper = db.clone();
     let state = AppState { config, db, oidc };
-    web::mount(rocket::custom(figment), state)
+    web::mount(rocket::custom(figment), state).attach(AdHoc::on_liftoff(
+        "auto-stop sweep",
+        move |_| {
+            Box::pin(async move {
+                rocket::tokio::spawn(sweep_forever(sweeper));
+            })
+        },
+    ))
+}
+
+/// Stops forgotten timers every minute, so none runs past `auto_stop_hours` even when
+/// nobody looks at it (read paths also check, for the person who does look).
+async fn sweep_forever(db: Db) {
+    let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        let result = db.run(|c| tracking::timer::sweep(c, None, db::now())).await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "auto-stop sweep failed");
+        }
+    }
 }

@@ -9,6 +9,11 @@ use super::DbError;
 /// (version, name, SQL). Version 1 is the baseline `schema.sql`.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
     (1, "baseline", include_str!("../../schema.sql")),
+    (
+        2,
+        "time_tracking",
+        include_str!("../../migrations/0002_time_tracking.sql"),
+    ),
     (3, "oidc", include_str!("../../migrations/0003_oidc.sql")),
 ];
 
@@ -60,7 +65,7 @@ mod tests {
     fn migrating_twice_applies_nothing_the_second_time() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
-        assert_eq!(migrate(&mut conn, dir.path()).unwrap(), vec![1, 3]);
+        assert_eq!(migrate(&mut conn, dir.path()).unwrap(), vec![1, 2, 3]);
         assert!(migrate(&mut conn, dir.path()).unwrap().is_empty());
         assert_eq!(current_version(&conn).unwrap(), LATEST);
     }

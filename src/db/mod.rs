@@ -1,12 +1,17 @@
 //! The SQLite store: pool, pragmas, migrations, backup, and one repository file per table.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod backup;
+pub mod clients;
+pub mod entries;
 pub mod migrate;
 pub mod oidc;
 pub mod one_time_tokens;
+pub mod projects;
 pub mod sessions;
 pub mod settings;
+pub mod tasks;
 pub mod throttle;
 pub mod users;
 

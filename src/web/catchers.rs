@@ -43,11 +43,10 @@ fn page(status: Status, code: &'static str, message: impl Into<String>) -> Error
 #[catch(401)]
 fn unauthorized(req: &Request<'_>) -> Result<Redirect, ErrorPage> {
     if req.uri().path().starts_with("/api/") {
-        return Err(page(
-            Status::Unauthorized,
-            "unauthorized",
-            "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
-        ));
+        let why = req.local_cache(|| {
+            Refusal("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+        });
+        return Err(page(Status::Unauthorized, "unauthorized", why.0));
     }
     // A relative `next`, so the round trip works behind any proxy (and can't be poisoned).
     let here = req.uri().to_string();
