@@ -744,8 +744,9 @@ fn read_oidc(r: &mut Reader<'_>, mode: AuthMethod, public_url: Option<&Url>) -> 
             ));
         }
     }
-    let redirect_uri = match r.url("OIDC_REDIRECT_URI") {
-        Some(u) => Some(u.to_string()),
+    // Checked as URLs but kept exactly as written: IdPs compare redirect URIs byte for byte.
+    let redirect_uri = match r.url("OIDC_REDIRECT_URI").and(r.get("OIDC_REDIRECT_URI")) {
+        Some(u) => Some(u),
         // Derived only from PUBLIC_URL, never from request headers (forged hosts).
         None => {
             public_url.map(|u| format!("{}/auth/oidc/callback", u.as_str().trim_end_matches('/')))

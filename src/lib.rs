@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod kiosk;
 pub mod tracking;
 pub mod web;
 
@@ -31,6 +32,7 @@ impl AppState {
         Policy {
             idle_secs: self.config.session_idle_secs,
             lifetime_secs: self.config.session_lifetime_secs,
+            touch_every_secs: auth::session::TOUCH_EVERY_SECS,
         }
     }
 }

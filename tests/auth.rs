@@ -465,8 +465,11 @@ async fn w14_password_change_requires_the_current_password() {
 
 #[rocket::async_test]
 async fn passwordless_user_can_set_a_password_while_signed_in() {
-    let app = TestApp::new(&[("AUTH_METHOD", "none")]).await;
-    app.login("walkin", None).await;
+    // Signed in another way (SSO in `both`), so the account has a session but no password.
+    let app = TestApp::new(&[]).await;
+    app.add_user("walkin", Some(PASSWORD), false);
+    app.login("walkin", Some(PASSWORD)).await;
+    app.exec("UPDATE users SET password_hash = NULL");
     let (_, html) = app.get_html("/profile").await;
     assert!(html.contains("Set a password") && !html.contains("name=\"current_password\""));
     let res = post_form(

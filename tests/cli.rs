@@ -557,3 +557,110 @@ fn acknowledged_writes_survive_kill_dash_nine() {
     assert_eq!(status, 303);
     assert_eq!(me(&again.base, &session.unwrap())["username"], "durable");
 }
+
+#[test]
+fn link_oidc_links_an_identity_on_purpose() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let issuer = [("OIDC_ISSUER", "https://idp.example")];
+    assert_eq!(code(&tt(d, &["user", "add", "ivan"], &[], None)), 0);
+    let o = tt(
+        d,
+        &[
+            "user",
+            "link-oidc",
+            "ivan",
+            "--issuer",
+            "https://idp.example",
+            "--sub",
+            "s-1",
+        ],
+        &issuer,
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let users: serde_json::Value =
+        serde_json::from_str(&out(&tt(d, &["user", "list", "--json"], &[], None))).unwrap();
+    assert_eq!(users[0]["oidc_sub"], "s-1");
+    assert_eq!(
+        users[0]["auth_provider"], "oidc",
+        "a passwordless account now follows the IdP"
+    );
+    assert_eq!(code(&tt(d, &["user", "add", "jane"], &[], None)), 0);
+    let o = tt(
+        d,
+        &[
+            "user",
+            "link-oidc",
+            "jane",
+            "--issuer",
+            "https://idp.example",
+            "--sub",
+            "s-1",
+        ],
+        &issuer,
+        None,
+    );
+    assert_eq!(code(&o), 1, "one identity, one account");
+    let o = tt(
+        d,
+        &[
+            "user",
+            "link-oidc",
+            "jane",
+            "--issuer",
+            "https://idp.example/",
+            "--sub",
+            "s-2",
+        ],
+        &issuer,
+        None,
+    );
+    assert!(err(&o).contains("differs from OIDC_ISSUER"), "{}", err(&o));
+    assert_eq!(code(&tt(d, &["user", "unlink-oidc", "ivan"], &[], None)), 0);
+}
+
+#[test]
+fn set_pin_and_set_badge_read_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(code(&tt(d, &["user", "add", "kim"], &[], None)), 0);
+    assert_eq!(
+        code(&tt(
+            d,
+            &["user", "set-pin", "kim", "--pin-stdin"],
+            &[],
+            Some("12ab\n")
+        )),
+        2
+    );
+    assert_eq!(
+        code(&tt(
+            d,
+            &["user", "set-pin", "kim", "--pin-stdin"],
+            &[],
+            Some("1234\n")
+        )),
+        0
+    );
+    assert_eq!(
+        code(&tt(
+            d,
+            &["user", "set-badge", "kim", "--badge-stdin"],
+            &[],
+            Some("CARD-123\n")
+        )),
+        0
+    );
+    assert_eq!(code(&tt(d, &["user", "add", "lee"], &[], None)), 0);
+    assert_eq!(
+        code(&tt(
+            d,
+            &["user", "set-badge", "lee", "--badge-stdin"],
+            &[],
+            Some("CARD-123\n")
+        )),
+        1,
+        "badges are unique"
+    );
+}

@@ -667,6 +667,22 @@ async fn email_and_full_name_are_refreshed_at_each_login() {
 }
 
 #[rocket::async_test]
+async fn a_missing_claim_does_not_erase_the_stored_profile() {
+    let s = setup("oidc", &[]).await;
+    s.login("hugo", |_| {}).await;
+    s.login("hugo", |c| {
+        c.remove("email");
+        c.remove("name");
+    })
+    .await;
+    let (_, _, email, name) = s.user_json("hugo");
+    assert_eq!(
+        (email.as_str(), name.as_str()),
+        ("hugo@example.test", "User hugo")
+    );
+}
+
+#[rocket::async_test]
 async fn w4_admin_is_granted_by_group_and_revoked_when_the_group_goes() {
     let s = setup("oidc", &[("OIDC_ADMIN_GROUP", "tt-admins")]).await;
     s.login("hank", |c| {

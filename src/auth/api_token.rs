@@ -7,7 +7,7 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rusqlite::Connection;
 
-use super::guards::{authenticated, refuse, state};
+use super::guards::{authenticated, refuse, state, KIOSK_ONLY};
 use super::session::KIND_USER;
 use super::tokens::{constant_time_eq, hash_token, random_token};
 use crate::db::api_tokens::{self, NewToken};
@@ -173,8 +173,11 @@ async fn api_user<'r>(req: &'r Request<'_>) -> &'r Lookup {
                 scope: Scope::Admin,
                 session_csrf: Some(a.session.csrf_token.clone()),
             }))),
-            Ok(Some(_)) => Lookup(Err("A kiosk session can only use the kiosk screens.")),
-            Ok(None) => Lookup(Ok(None)),
+            Ok(Some(_)) => Lookup(Err(KIOSK_ONLY)),
+            Ok(None) => match super::guards::kiosk(req).await {
+                Some(_) => Lookup(Err(KIOSK_ONLY)),
+                None => Lookup(Ok(None)),
+            },
             Err(()) => Lookup(Err("internal")),
         }
     })
@@ -186,7 +189,7 @@ async fn guard(req: &Request<'_>, need: Scope) -> Outcome<ApiUser, ()> {
         Ok(Some(u)) => u.clone(),
         Ok(None) => return Outcome::Error((Status::Unauthorized, ())),
         Err("internal") => return Outcome::Error((Status::InternalServerError, ())),
-        Err(why) if why.starts_with("A kiosk") => return refuse(req, Status::Forbidden, why, ()),
+        Err(why) if *why == KIOSK_ONLY => return refuse(req, Status::Forbidden, why, ()),
         Err(why) => return refuse(req, Status::Unauthorized, why, ()),
     };
     if found.scope < need {

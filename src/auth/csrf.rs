@@ -20,7 +20,11 @@ pub struct CsrfToken(pub String);
 impl<'r> FromRequest<'r> for CsrfToken {
     type Error = ();
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
-        if let Ok(Some(a)) = authenticated(req).await {
+        if req.uri().path().starts_with("/kiosk") {
+            if let Some(k) = super::guards::kiosk(req).await {
+                return Outcome::Success(CsrfToken(k.session.csrf_token.clone()));
+            }
+        } else if let Ok(Some(a)) = authenticated(req).await {
             return Outcome::Success(CsrfToken(a.session.csrf_token.clone()));
         }
         if let Some(c) = req.cookies().get(ANON_COOKIE) {
@@ -37,8 +41,18 @@ impl<'r> FromRequest<'r> for CsrfToken {
     }
 }
 
-/// The token a state-changing request must carry.
+/// The token a state-changing request must carry. Kiosk screens use the kiosk session's own
+/// token (valid as long as that session), never a normal session's.
 async fn expected(req: &Request<'_>) -> Option<String> {
+    if req.uri().path().starts_with("/kiosk") {
+        return match super::guards::kiosk(req).await {
+            Some(k) => Some(k.session.csrf_token.clone()),
+            None => req
+                .cookies()
+                .get(ANON_COOKIE)
+                .map(|c| c.value().to_string()),
+        };
+    }
     match authenticated(req).await {
         Ok(Some(a)) => Some(a.session.csrf_token.clone()),
         _ => req

@@ -9,6 +9,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use super::session::{self, Authenticated};
 use crate::db::sessions::SessionRow;
 use crate::db::users::User;
+use crate::kiosk::settings::KioskSettings;
 use crate::AppState;
 
 /// Why a guard refused; the catchers show it (set once per request).
@@ -90,6 +91,78 @@ pub async fn authenticated<'r>(req: &'r Request<'_>) -> Result<Option<&'r Authen
     lookup.0.as_ref().map(Option::as_ref).map_err(|_| ())
 }
 
+pub(crate) const KIOSK_ONLY: &str = "A kiosk session can only use the kiosk screens.";
+
+/// The request's kiosk session lookup (cookie `tt_kiosk`), done once.
+struct KioskLookup(Option<KioskSession>);
+
+/// The live kiosk session of this terminal, if the kiosk is enabled and one exists.
+pub async fn kiosk<'r>(req: &'r Request<'_>) -> Option<&'r KioskSession> {
+    req.local_cache_async(async {
+        let Some(value) = req
+            .cookies()
+            .get(session::KIOSK_COOKIE)
+            .map(|c| c.value().to_string())
+        else {
+            return KioskLookup(None);
+        };
+        let st = state(req);
+        let now = crate::db::now();
+        let found = st
+            .db
+            .run(move |c| -> Result<_, crate::db::DbError> {
+                let settings = KioskSettings::load(c)?;
+                if !settings.enabled {
+                    return Ok(None);
+                }
+                let found = session::resolve(c, &value, settings.session_policy(), now)?;
+                Ok(found
+                    .filter(|a| a.session.kind == session::KIND_KIOSK)
+                    .map(|a| KioskSession {
+                        user: a.user,
+                        session: a.session,
+                        settings,
+                    }))
+            })
+            .await;
+        match found {
+            Ok(k) => {
+                if k.is_none() {
+                    req.cookies()
+                        .remove(Cookie::build(session::KIOSK_COOKIE).path("/kiosk"));
+                }
+                KioskLookup(k)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "kiosk session lookup failed");
+                KioskLookup(None)
+            }
+        }
+    })
+    .await
+    .0
+    .as_ref()
+}
+
+/// Someone identified at a kiosk terminal: opens /kiosk screens only.
+#[derive(Clone, Debug)]
+pub struct KioskSession {
+    pub user: User,
+    pub session: SessionRow,
+    pub settings: KioskSettings,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for KioskSession {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match kiosk(req).await {
+            Some(k) => Outcome::Success(k.clone()),
+            None => Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
 /// A signed-in person with a normal (non-kiosk) session.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
@@ -106,13 +179,12 @@ impl<'r> FromRequest<'r> for CurrentUser {
                 user: a.user.clone(),
                 session: a.session.clone(),
             }),
-            Ok(Some(_)) => refuse(
-                req,
-                Status::Forbidden,
-                "A kiosk session can only use the kiosk screens.",
-                (),
-            ),
-            Ok(None) => Outcome::Error((Status::Unauthorized, ())),
+            Ok(Some(_)) => refuse(req, Status::Forbidden, KIOSK_ONLY, ()),
+            // A kiosk terminal's session opens the kiosk screens and nothing else.
+            Ok(None) => match kiosk(req).await {
+                Some(_) => refuse(req, Status::Forbidden, KIOSK_ONLY, ()),
+                None => Outcome::Error((Status::Unauthorized, ())),
+            },
             Err(()) => Outcome::Error((Status::InternalServerError, ())),
         }
     }

@@ -10,12 +10,17 @@ use crate::db::DbError;
 
 pub const COOKIE: &str = "tt_session";
 pub const KIND_USER: &str = "user";
+pub const KIND_KIOSK: &str = "kiosk";
+/// The kiosk's own cookie, scoped to /kiosk: a normal session in the same browser is untouched.
+pub const KIOSK_COOKIE: &str = "tt_kiosk";
 
 /// Idle and absolute limits, from `SESSION_IDLE_MINUTES` and `PERMANENT_SESSION_LIFETIME`.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
     pub idle_secs: i64,
     pub lifetime_secs: i64,
+    /// `last_seen_at` is written at most this often; short idle limits need every request.
+    pub touch_every_secs: i64,
 }
 
 /// A live session and its (active) user.
@@ -31,8 +36,9 @@ pub struct Issued {
     pub csrf_token: String,
 }
 
-/// Writing `last_seen_at` at most this often keeps reads from turning into writes.
-const TOUCH_EVERY_SECS: i64 = 60;
+/// For browser sessions, writing `last_seen_at` at most once a minute keeps reads from
+/// turning into writes.
+pub const TOUCH_EVERY_SECS: i64 = 60;
 
 pub struct ClientInfo<'a> {
     pub ip: Option<&'a str>,
@@ -88,7 +94,7 @@ pub fn resolve(
         sessions::delete(conn, &id_hash)?;
         return Ok(None);
     }
-    if now - session.last_seen_at >= TOUCH_EVERY_SECS {
+    if now - session.last_seen_at >= policy.touch_every_secs {
         sessions::touch(conn, &id_hash, now)?;
     }
     Ok(Some(Authenticated { session, user }))

@@ -68,7 +68,7 @@ pub const REASONS: &[Reason] = &[
         code: "discovery_failed",
         title: "The identity provider cannot be reached",
         explanation: "Its discovery document could not be fetched or did not match OIDC_ISSUER.",
-        fix: "Try again in a minute. Administrators: run `timetracker oidc check`.",
+        fix: "Try again in a minute. Administrators: run timetracker oidc check.",
     },
 ];
 

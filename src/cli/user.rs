@@ -8,6 +8,7 @@ use crate::auth::{password, session, setup, username};
 use crate::config::Config;
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, audit};
+use crate::kiosk::credentials;
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
@@ -73,6 +74,22 @@ pub enum UserCommand {
         /// The user's subject (`sub`) at that issuer
         #[arg(long)]
         sub: String,
+    },
+    /// Set a kiosk PIN (4-8 digits, read from standard input)
+    SetPin {
+        /// The username
+        name: String,
+        /// Read the PIN from the first line of standard input (required)
+        #[arg(long, required = true)]
+        pin_stdin: bool,
+    },
+    /// Register a kiosk badge code (read from standard input); replaces the previous one
+    SetBadge {
+        /// The username
+        name: String,
+        /// Read the badge code from the first line of standard input (required)
+        #[arg(long, required = true)]
+        badge_stdin: bool,
     },
     /// Remove the SSO identity from an account
     UnlinkOidc {
@@ -207,8 +224,54 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
                 }
                 Err(e) => return Err(e.into()),
             }
+            if !user.has_password() {
+                // Nothing but SSO signs this account in: its role follows the IdP mapping.
+                conn.execute(
+                    "UPDATE users SET auth_provider = 'oidc' WHERE id = ?1",
+                    [user.id],
+                )?;
+            }
             record(&conn, "cli.user.link_oidc", &user.username)?;
             println!("{} is linked to {sub} at {issuer}", user.username);
+            if config.oidc.issuer.as_deref().is_some_and(|i| i != issuer) {
+                eprintln!(
+                    "warning: --issuer differs from OIDC_ISSUER ({:?}); sign-ins match the issuer exactly",
+                    config.oidc.issuer.as_deref().unwrap_or_default()
+                );
+            }
+        }
+        UserCommand::SetPin { name, .. } => {
+            let user = find(&conn, &name)?;
+            let pin = read_secret_line("PIN")?;
+            credentials::check_pin(&pin).map_err(|r| CliError::Usage(r.into()))?;
+            users::set_pin_hash(&conn, user.id, Some(&password::hash_sync(&pin)?))?;
+            record(&conn, "cli.user.set_pin", &user.username)?;
+            println!("kiosk PIN set for {}", user.username);
+        }
+        UserCommand::SetBadge { name, .. } => {
+            let user = find(&conn, &name)?;
+            let code = credentials::normalize_badge(&read_secret_line("badge code")?)
+                .map_err(|r| CliError::Usage(r.into()))?;
+            let secret = config
+                .secret_key
+                .as_ref()
+                .map(|k| k.expose().to_string())
+                .unwrap_or_default();
+            match users::set_badge_hash(
+                &conn,
+                user.id,
+                Some(&credentials::badge_digest(&secret, &code)),
+            ) {
+                Ok(()) => {}
+                Err(e) if db::is_constraint_violation(&e) => {
+                    return Err(CliError::Failed(
+                        "that badge is already registered to another account".into(),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+            record(&conn, "cli.user.set_badge", &user.username)?;
+            println!("badge registered for {}", user.username);
         }
         UserCommand::UnlinkOidc { name } => {
             let user = find(&conn, &name)?;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../migrations/0002_time_tracking.sql"),
     ),
     (3, "oidc", include_str!("../../migrations/0003_oidc.sql")),
+    (4, "kiosk", include_str!("../../migrations/0004_kiosk.sql")),
 ];
 
 /// The schema version this binary expects.
@@ -65,7 +66,7 @@ mod tests {
     fn migrating_twice_applies_nothing_the_second_time() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
-        assert_eq!(migrate(&mut conn, dir.path()).unwrap(), vec![1, 2, 3]);
+        assert_eq!(migrate(&mut conn, dir.path()).unwrap(), vec![1, 2, 3, 4]);
         assert!(migrate(&mut conn, dir.path()).unwrap().is_empty());
         assert_eq!(current_version(&conn).unwrap(), LATEST);
     }

@@ -77,3 +77,18 @@ pub fn set_archived(conn: &Connection, id: i64, archived: bool) -> Result<usize,
         params![id, archived],
     )?)
 }
+
+/// Active projects for a person's kiosk tiles: the ones they used most recently first,
+/// then the rest by name.
+pub fn recent_first_for_user(conn: &Connection, user_id: i64) -> Result<Vec<ProjectRow>, DbError> {
+    let sql = format!(
+        "{SELECT} LEFT JOIN (SELECT project_id, max(start_at) AS last FROM time_entries
+            WHERE user_id = ?1 GROUP BY project_id) r ON r.project_id = p.id
+         WHERE p.archived = 0 ORDER BY r.last IS NULL, r.last DESC, p.name"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map([user_id], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

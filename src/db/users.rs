@@ -186,3 +186,50 @@ pub fn set_oidc_identity(
     )?;
     Ok(())
 }
+
+/// The kiosk PIN hash of a user, if one is set.
+pub fn pin_hash(conn: &Connection, id: i64) -> Result<Option<String>, DbError> {
+    Ok(conn
+        .query_row("SELECT pin_hash FROM users WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten())
+}
+
+/// Whether a user has a kiosk PIN and a badge.
+pub fn kiosk_credentials(conn: &Connection, id: i64) -> Result<(bool, bool), DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT pin_hash IS NOT NULL, badge_hash IS NOT NULL FROM users WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((false, false)))
+}
+
+pub fn set_pin_hash(conn: &Connection, id: i64, hash: Option<&str>) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET pin_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )?;
+    Ok(())
+}
+
+/// Stores a badge digest; a badge already used by someone else is a constraint violation.
+pub fn set_badge_hash(
+    conn: &Connection,
+    id: i64,
+    digest: Option<&str>,
+) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "UPDATE users SET badge_hash = ?2 WHERE id = ?1",
+        params![id, digest],
+    )?;
+    Ok(())
+}
+
+pub fn by_badge_hash(conn: &Connection, digest: &str) -> Result<Option<User>, DbError> {
+    one(conn, "u.badge_hash = ?1", &digest)
+}

@@ -42,6 +42,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every setting, the kiosk's included.
+pub fn all_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEYS.iter().chain(crate::kiosk::settings::KEYS).copied()
+}
+
 pub const DEFAULT_AUTO_STOP_HOURS: i64 = 12;
 
 /// The settings the tracking rules read, with defaults filled in.
@@ -177,10 +182,12 @@ pub fn validate(key: &str, value: &str) -> Result<String, String> {
         settings::ALLOW_SELF_REGISTER => crate::config::parse_bool(v)
             .map(|b| b.to_string())
             .ok_or_else(|| format!("{v:?}: use true or false.")),
-        other => Err(format!(
-            "unknown setting {other:?}; known settings: {}",
-            KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-        )),
+        other => crate::kiosk::settings::validate(other, v).unwrap_or_else(|| {
+            Err(format!(
+                "unknown setting {other:?}; known settings: {}",
+                all_keys().map(|(k, _)| k).collect::<Vec<_>>().join(", ")
+            ))
+        }),
     }
 }
 

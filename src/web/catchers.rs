@@ -48,6 +48,9 @@ fn unauthorized(req: &Request<'_>) -> Result<Redirect, ErrorPage> {
         });
         return Err(page(Status::Unauthorized, "unauthorized", why.0));
     }
+    if req.uri().path().starts_with("/kiosk") {
+        return Ok(Redirect::to("/kiosk"));
+    }
     // A relative `next`, so the round trip works behind any proxy (and can't be poisoned).
     let here = req.uri().to_string();
     let target = if req.method() == rocket::http::Method::Get && here != "/" {

@@ -66,6 +66,8 @@ pub fn notice_text(code: Option<&str>) -> Option<&'static str> {
         "signed_out_everywhere" => "You are signed out on every device.",
         "password_changed" => "Password changed. Your other devices were signed out.",
         "password_set" => "Your password is set. Sign in with it now.",
+        "pin_set" => "Your kiosk PIN is set.",
+        "badge_set" => "Your badge is registered.",
         _ => return None,
     })
 }

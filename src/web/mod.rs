@@ -8,6 +8,7 @@ mod catchers;
 pub mod dashboard;
 pub mod headers;
 pub mod health;
+pub mod kiosk;
 pub mod layout;
 pub mod oidc;
 pub mod profile;
@@ -53,6 +54,11 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 assets::asset,
                 auth::login_page,
                 auth::login_submit,
+                kiosk::index,
+                kiosk::identify_submit,
+                kiosk::home,
+                kiosk::action,
+                kiosk::logout,
                 oidc::start,
                 oidc::callback,
                 oidc::admin_page,
@@ -73,6 +79,8 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 profile::profile,
                 profile::change_password,
                 profile::sign_out_everywhere,
+                profile::set_pin,
+                profile::set_badge,
                 setup::setup_page,
                 setup::setup_submit,
                 setup::reset_page,

@@ -153,11 +153,7 @@ pub async fn callback(
         .await?;
     let user = match provisioned {
         Ok(u) => u,
-        Err(refusal) => {
-            let detail = match &refusal {
-                accounts::Refusal::LinkConflict(d) => d.clone(),
-                _ => String::new(),
-            };
+        Err((refusal, detail)) => {
             return Ok(fail(app, Failure::new(refusal.reason(), detail), next.as_deref()).await);
         }
     };

@@ -12,18 +12,38 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::{Client, CurrentUser};
 use crate::auth::{password, session, setup, throttle};
 use crate::db::{self, DbError};
+use crate::db::{audit, users};
 use crate::error::AppResult;
+use crate::kiosk::credentials;
 use crate::{has_csrf, AppState};
 
-fn render(
+/// Which form an error belongs to, so it shows beside that form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Password,
+    Kiosk,
+}
+
+async fn render(
+    state: &AppState,
     layout: Layout,
     user: &CurrentUser,
     status: Status,
-    error: Option<String>,
+    error: Option<(Section, String)>,
     notice: Option<&str>,
-) -> (Status, Template) {
+) -> AppResult<(Status, Template)> {
     let u = &user.user;
-    (
+    let uid = u.id;
+    let (has_pin, has_badge) = state
+        .db
+        .run(move |c| users::kiosk_credentials(c, uid))
+        .await?;
+    let (password_error, kiosk_error) = match error {
+        Some((Section::Password, e)) => (Some(e), None),
+        Some((Section::Kiosk, e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    Ok((
         status,
         Template::render(
             "profile.html",
@@ -35,16 +55,60 @@ fn render(
                 auth_provider: &u.auth_provider,
                 is_admin: u.is_admin,
                 has_password: u.has_password(),
-                error,
+                has_pin,
+                has_badge,
+                error: password_error,
+                kiosk_error,
                 notice: notice_text(notice),
             },
         ),
-    )
+    ))
 }
 
 #[get("/profile?<notice>")]
-pub fn profile(user: CurrentUser, layout: Layout, notice: Option<&str>) -> (Status, Template) {
-    render(layout, &user, Status::Ok, None, notice)
+pub async fn profile(
+    state: &State<AppState>,
+    user: CurrentUser,
+    layout: Layout,
+    notice: Option<&str>,
+) -> AppResult<(Status, Template)> {
+    render(state, layout, &user, Status::Ok, None, notice).await
+}
+
+/// Re-authentication for credential changes: the current password, when the account has
+/// one, checked under the sign-in throttle.
+async fn reauthenticate(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    current: Option<String>,
+) -> AppResult<Result<(), String>> {
+    let Some(hash) = user.user.password_hash.clone() else {
+        return Ok(Ok(()));
+    };
+    let keys = vec![
+        throttle::account_key(&user.user.username),
+        throttle::ip_key(&client.ip.to_string()),
+    ];
+    let now = db::now();
+    let k = keys.clone();
+    if let Some(wait) = state
+        .db
+        .run(move |c| throttle::retry_after(c, &k, now))
+        .await?
+    {
+        return Ok(Err(format!(
+            "Too many failed attempts. Try again in {wait} s."
+        )));
+    }
+    if !password::verify(current.unwrap_or_default(), Some(hash)).await? {
+        state
+            .db
+            .run(move |c| throttle::record_failure(c, &keys, now))
+            .await?;
+        return Ok(Err("Your current password is not correct.".into()));
+    }
+    Ok(Ok(()))
 }
 
 #[derive(FromForm)]
@@ -66,51 +130,30 @@ pub async fn change_password(
     form: CsrfForm<PasswordForm>,
 ) -> AppResult<Either<Redirect, (Status, Template)>> {
     let f = form.0;
-    let fail = |layout, status, msg: String| {
-        Ok(Either::Right(render(
+    let now = db::now();
+    if let Err(why) = reauthenticate(state, &user, &client, f.current_password).await? {
+        let page = render(
+            state,
             layout,
             &user,
-            status,
-            Some(msg),
+            Status::BadRequest,
+            Some((Section::Password, why)),
             None,
-        )))
-    };
-    let keys = vec![
-        throttle::account_key(&user.user.username),
-        throttle::ip_key(&client.ip.to_string()),
-    ];
-    let now = db::now();
-
-    // Re-authenticate: someone at an unlocked screen must not be able to take the account.
-    if let Some(hash) = user.user.password_hash.clone() {
-        let k = keys.clone();
-        if let Some(wait) = state
-            .db
-            .run(move |c| throttle::retry_after(c, &k, now))
-            .await?
-        {
-            return fail(
-                layout,
-                Status::TooManyRequests,
-                format!("Too many failed attempts. Try again in {wait} s."),
-            );
-        }
-        let current = f.current_password.unwrap_or_default();
-        if !password::verify(current, Some(hash)).await? {
-            let k = keys.clone();
-            state
-                .db
-                .run(move |c| throttle::record_failure(c, &k, now))
-                .await?;
-            return fail(
-                layout,
-                Status::BadRequest,
-                "Your current password is not correct.".into(),
-            );
-        }
+        )
+        .await?;
+        return Ok(Either::Right(page));
     }
     if let Err(why) = super::setup::check_new_password(&f.new_password, &f.new_password_confirm) {
-        return fail(layout, Status::BadRequest, why.into());
+        let page = render(
+            state,
+            layout,
+            &user,
+            Status::BadRequest,
+            Some((Section::Password, why.into())),
+            None,
+        )
+        .await?;
+        return Ok(Either::Right(page));
     }
     let hash = password::hash(f.new_password).await?;
     let target = user.user.clone();
@@ -160,4 +203,145 @@ pub async fn sign_out_everywhere(
     super::clear_session_cookie(jar);
     tracing::info!(user = %user.user.username, sessions = n, "signed out everywhere");
     Ok(Redirect::to("/login?notice=signed_out_everywhere"))
+}
+
+#[derive(FromForm)]
+pub struct PinForm {
+    current_password: Option<String>,
+    pin: String,
+    pin_confirm: String,
+    csrf_token: String,
+}
+has_csrf!(PinForm);
+
+#[post("/profile/pin", data = "<form>")]
+pub async fn set_pin(
+    state: &State<AppState>,
+    layout: Layout,
+    client: Client,
+    user: CurrentUser,
+    form: CsrfForm<PinForm>,
+) -> AppResult<Either<Redirect, (Status, Template)>> {
+    let f = form.0;
+    let problem = match reauthenticate(state, &user, &client, f.current_password).await? {
+        Err(why) => Some(why),
+        Ok(()) => match credentials::check_pin(&f.pin) {
+            Err(rule) => Some(rule.to_string()),
+            Ok(()) if f.pin != f.pin_confirm => Some("The two PINs do not match.".into()),
+            Ok(()) => None,
+        },
+    };
+    if let Some(why) = problem {
+        let page = render(
+            state,
+            layout,
+            &user,
+            Status::BadRequest,
+            Some((Section::Kiosk, why)),
+            None,
+        )
+        .await?;
+        return Ok(Either::Right(page));
+    }
+    let hash = password::hash(f.pin).await?;
+    let (uid, name) = (user.user.id, user.user.username.clone());
+    state
+        .db
+        .run(move |c| -> Result<(), DbError> {
+            users::set_pin_hash(c, uid, Some(&hash))?;
+            audit::record(
+                c,
+                &audit::Entry {
+                    actor_user_id: Some(uid),
+                    action: "user.pin_set",
+                    target: Some(&name),
+                    detail: None,
+                    client_ip: None,
+                },
+                db::now(),
+            )
+        })
+        .await?;
+    Ok(Either::Left(Redirect::to("/profile?notice=pin_set")))
+}
+
+#[derive(FromForm)]
+pub struct BadgeForm {
+    current_password: Option<String>,
+    badge: String,
+    csrf_token: String,
+}
+has_csrf!(BadgeForm);
+
+#[post("/profile/badge", data = "<form>")]
+pub async fn set_badge(
+    state: &State<AppState>,
+    layout: Layout,
+    client: Client,
+    user: CurrentUser,
+    form: CsrfForm<BadgeForm>,
+) -> AppResult<Either<Redirect, (Status, Template)>> {
+    let f = form.0;
+    let code = match reauthenticate(state, &user, &client, f.current_password).await? {
+        Err(why) => Err(why),
+        Ok(()) => credentials::normalize_badge(&f.badge).map_err(str::to_string),
+    };
+    let code = match code {
+        Ok(c) => c,
+        Err(why) => {
+            let page = render(
+                state,
+                layout,
+                &user,
+                Status::BadRequest,
+                Some((Section::Kiosk, why)),
+                None,
+            )
+            .await?;
+            return Ok(Either::Right(page));
+        }
+    };
+    let secret = state
+        .config
+        .secret_key
+        .as_ref()
+        .map(|k| k.expose().to_string())
+        .unwrap_or_default();
+    let digest = credentials::badge_digest(&secret, &code);
+    let (uid, name) = (user.user.id, user.user.username.clone());
+    let taken = state
+        .db
+        .run(move |c| -> Result<bool, DbError> {
+            match users::set_badge_hash(c, uid, Some(&digest)) {
+                Err(e) if db::is_constraint_violation(&e) => return Ok(true),
+                other => other?,
+            }
+            audit::record(
+                c,
+                &audit::Entry {
+                    actor_user_id: Some(uid),
+                    action: "user.badge_set",
+                    target: Some(&name),
+                    detail: None,
+                    client_ip: None,
+                },
+                db::now(),
+            )?;
+            Ok(false)
+        })
+        .await?;
+    if taken {
+        let why = "That badge is already registered to another account.".to_string();
+        let page = render(
+            state,
+            layout,
+            &user,
+            Status::Conflict,
+            Some((Section::Kiosk, why)),
+            None,
+        )
+        .await?;
+        return Ok(Either::Right(page));
+    }
+    Ok(Either::Left(Redirect::to("/profile?notice=badge_set")))
 }

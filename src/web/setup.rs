@@ -32,7 +32,7 @@ fn expired_setup() -> Page {
     message(
         Status::Forbidden,
         "Setup link invalid or expired",
-        "This setup link is invalid, used or older than one hour. Restart timetracker (it prints a new link while no administrator exists) or run `timetracker init`.",
+        "This setup link is invalid, used or older than one hour. Restart timetracker (it prints a new link while no administrator exists) or run timetracker init.",
     )
 }
 

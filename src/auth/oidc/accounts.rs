@@ -24,6 +24,16 @@ impl Refusal {
             Refusal::SelfRegistrationDisabled => "self_registration_disabled",
         }
     }
+
+    /// For the log and the diagnostics page: what collided, and the identity an admin needs
+    /// for `timetracker user link-oidc` (issuer and subject are identifiers, not secrets).
+    pub fn detail(&self, v: &Verified) -> String {
+        let what = match self {
+            Refusal::LinkConflict(d) => format!("{d}; "),
+            _ => String::new(),
+        };
+        format!("{what}issuer={} sub={}", v.issuer, v.subject)
+    }
 }
 
 fn audit_entry(
@@ -47,8 +57,20 @@ fn audit_entry(
     )
 }
 
-/// Finds or creates the account for `v` and refreshes its profile and admin role.
+/// Finds or creates the account; a refusal comes with its detail for the log.
 pub fn provision(
+    conn: &mut Connection,
+    cfg: &OidcConfig,
+    v: &Verified,
+    now: i64,
+) -> Result<Result<User, (Refusal, String)>, DbError> {
+    Ok(provision_inner(conn, cfg, v, now)?.map_err(|r| {
+        let detail = r.detail(v);
+        (r, detail)
+    }))
+}
+
+fn provision_inner(
     conn: &mut Connection,
     cfg: &OidcConfig,
     v: &Verified,
@@ -65,7 +87,13 @@ pub fn provision(
             if !user.is_active {
                 return Ok(Err(Refusal::Inactive));
             }
-            users::set_profile(&tx, user.id, email.as_deref(), full_name.as_deref())?;
+            // Refreshed from the IdP, but a claim it did not send does not erase a value.
+            users::set_profile(
+                &tx,
+                user.id,
+                email.as_deref().or(user.email.as_deref()),
+                full_name.as_deref().or(user.full_name.as_deref()),
+            )?;
             // SSO-made accounts follow the mapping both ways; hand-made local accounts that
             // were linked on purpose can gain the role from the IdP but never lose it to it.
             let new_admin = match (admin, user.auth_provider.as_str()) {

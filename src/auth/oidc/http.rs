@@ -33,6 +33,12 @@ impl OidcHttp {
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(cfg.metadata_fetch_timeout.max(1))))
             .user_agent(concat!("timetracker/", env!("CARGO_PKG_VERSION")))
+            // The system's trust store: self-hosted IdPs often use a company CA.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
             .build();
         let agent =
             ureq::Agent::with_parts(config, DefaultConnector::default(), DnsResolver::new(cfg));

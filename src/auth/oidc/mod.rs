@@ -65,12 +65,15 @@ impl Oidc {
         p
     }
 
-    /// The cached metadata, or a fetch now when there is none yet (the IdP was down).
+    /// The cached metadata, or one fetch now when there is none yet (the IdP was down). A
+    /// person is waiting, so this tries once; retries are the background refresh's job.
     pub fn provider(&self) -> Result<Arc<Provider>, MetadataError> {
-        match self.cached() {
-            Some(p) => Ok(p),
-            None => self.refresh(),
+        if let Some(p) = self.cached() {
+            return Ok(p);
         }
+        let fresh = metadata::fetch_once(&self.http, &self.cfg)?;
+        tracing::info!(issuer = %fresh.issuer, "OIDC metadata loaded");
+        Ok(self.store(fresh))
     }
 
     /// Fetches discovery and keys again; on failure the last good copy stays in use.
