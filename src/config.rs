@@ -604,6 +604,11 @@ impl Config {
         Ok(())
     }
 
+    /// The server secret (empty only before [`Config::ensure_secret_key`] ran).
+    pub fn secret(&self) -> &str {
+        self.secret_key.as_ref().map_or("", Secret::expose)
+    }
+
     /// The base of every absolute URL we print: `PUBLIC_URL`, else the listen address.
     pub fn base_url(&self) -> String {
         match &self.public_url {

@@ -96,6 +96,18 @@ impl<'r, T: FromForm<'r> + HasCsrf + Send + 'r> FromData<'r> for CsrfForm<T> {
     }
 }
 
+/// A form that carries nothing but its token (sign out, "done", and the like).
+#[derive(rocket::FromForm)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+impl HasCsrf for CsrfOnly {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 /// Implements [`HasCsrf`] for form structs with a `csrf_token: String` field.
 #[macro_export]
 macro_rules! has_csrf {

@@ -252,15 +252,10 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
             let user = find(&conn, &name)?;
             let code = credentials::normalize_badge(&read_secret_line("badge code")?)
                 .map_err(|r| CliError::Usage(r.into()))?;
-            let secret = config
-                .secret_key
-                .as_ref()
-                .map(|k| k.expose().to_string())
-                .unwrap_or_default();
             match users::set_badge_hash(
                 &conn,
                 user.id,
-                Some(&credentials::badge_digest(&secret, &code)),
+                Some(&credentials::badge_digest(config.secret(), &code)),
             ) {
                 Ok(()) => {}
                 Err(e) if db::is_constraint_violation(&e) => {

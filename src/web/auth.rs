@@ -9,7 +9,7 @@ use rocket::{get, post, State};
 use rocket_dyn_templates::{context, Template};
 
 use super::layout::{notice_text, Layout};
-use crate::auth::csrf::CsrfForm;
+use crate::auth::csrf::{CsrfForm, CsrfOnly};
 use crate::auth::guards::{Client, CurrentUser};
 use crate::auth::login::{self, Attempt, LoginOutcome};
 use crate::auth::next::safe_next;
@@ -197,18 +197,12 @@ pub async fn logout_get(
     end_session(state, jar, user).await.map(Either::Left)
 }
 
-#[derive(FromForm)]
-pub struct LogoutForm {
-    csrf_token: String,
-}
-has_csrf!(LogoutForm);
-
 #[post("/logout", data = "<_form>")]
 pub async fn logout_post(
     state: &State<AppState>,
     jar: &CookieJar<'_>,
     user: Option<CurrentUser>,
-    _form: CsrfForm<LogoutForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     end_session(state, jar, user).await
 }

@@ -9,7 +9,7 @@ use rocket::{get, post, Either, State};
 use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
 
-use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::csrf::{CsrfForm, CsrfOnly, CsrfToken};
 use crate::auth::guards::{Client, KioskSession};
 use crate::auth::session::{self, ClientInfo};
 use crate::db::{self, projects, users, DbError};
@@ -131,14 +131,14 @@ pub async fn identify_submit(
         badge: f.badge,
         terminal: client.ip.to_string(),
     };
-    let secret = state
-        .config
-        .secret_key
-        .as_ref()
-        .map(|k| k.expose().to_string())
-        .unwrap_or_default();
-    let outcome =
-        identify::identify(&state.db, &secret, state.config.auth_method, &ks, attempt).await?;
+    let outcome = identify::identify(
+        &state.db,
+        state.config.secret(),
+        state.config.auth_method,
+        &ks,
+        attempt,
+    )
+    .await?;
     let (status, error) = match outcome {
         Outcome::Identified(user) => {
             let policy = ks.session_policy();
@@ -370,19 +370,13 @@ async fn end(state: &AppState, jar: &CookieJar<'_>, k: &KioskSession) -> AppResu
     Ok(())
 }
 
-#[derive(FromForm)]
-pub struct DoneForm {
-    csrf_token: String,
-}
-has_csrf!(DoneForm);
-
 /// "Done": the person leaves without an action.
 #[post("/kiosk/logout", data = "<_form>")]
 pub async fn logout(
     state: &State<AppState>,
     jar: &CookieJar<'_>,
     kiosk: KioskSession,
-    _form: CsrfForm<DoneForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     end(state, jar, &kiosk).await?;
     Ok(Redirect::to("/kiosk"))

@@ -8,7 +8,7 @@ use rocket::{get, post, State};
 use rocket_dyn_templates::{context, Template};
 
 use super::layout::{notice_text, Layout};
-use crate::auth::csrf::CsrfForm;
+use crate::auth::csrf::{CsrfForm, CsrfOnly};
 use crate::auth::guards::{Client, CurrentUser};
 use crate::auth::{password, session, setup, throttle};
 use crate::db::{self, DbError};
@@ -75,6 +75,19 @@ pub async fn profile(
     render(state, layout, &user, Status::Ok, None, notice).await
 }
 
+/// The profile again, with `why` beside the form of `section`.
+async fn refused(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    status: Status,
+    section: Section,
+    why: String,
+) -> AppResult<Either<Redirect, (Status, Template)>> {
+    let page = render(state, layout, user, status, Some((section, why)), None).await?;
+    Ok(Either::Right(page))
+}
+
 /// Re-authentication for credential changes: the current password, when the account has
 /// one, checked under the sign-in throttle.
 async fn reauthenticate(
@@ -132,28 +145,26 @@ pub async fn change_password(
     let f = form.0;
     let now = db::now();
     if let Err(why) = reauthenticate(state, &user, &client, f.current_password).await? {
-        let page = render(
+        return refused(
             state,
             layout,
             &user,
             Status::BadRequest,
-            Some((Section::Password, why)),
-            None,
+            Section::Password,
+            why,
         )
-        .await?;
-        return Ok(Either::Right(page));
+        .await;
     }
     if let Err(why) = super::setup::check_new_password(&f.new_password, &f.new_password_confirm) {
-        let page = render(
+        return refused(
             state,
             layout,
             &user,
             Status::BadRequest,
-            Some((Section::Password, why.into())),
-            None,
+            Section::Password,
+            why.into(),
         )
-        .await?;
-        return Ok(Either::Right(page));
+        .await;
     }
     let hash = password::hash(f.new_password).await?;
     let target = user.user.clone();
@@ -182,18 +193,12 @@ pub async fn change_password(
     )))
 }
 
-#[derive(FromForm)]
-pub struct SignOutForm {
-    csrf_token: String,
-}
-has_csrf!(SignOutForm);
-
 #[post("/profile/sign-out-everywhere", data = "<_form>")]
 pub async fn sign_out_everywhere(
     state: &State<AppState>,
     jar: &CookieJar<'_>,
     user: CurrentUser,
-    _form: CsrfForm<SignOutForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     let uid = user.user.id;
     let n = state
@@ -232,16 +237,15 @@ pub async fn set_pin(
         },
     };
     if let Some(why) = problem {
-        let page = render(
+        return refused(
             state,
             layout,
             &user,
             Status::BadRequest,
-            Some((Section::Kiosk, why)),
-            None,
+            Section::Kiosk,
+            why,
         )
-        .await?;
-        return Ok(Either::Right(page));
+        .await;
     }
     let hash = password::hash(f.pin).await?;
     let (uid, name) = (user.user.id, user.user.username.clone());
@@ -289,25 +293,18 @@ pub async fn set_badge(
     let code = match code {
         Ok(c) => c,
         Err(why) => {
-            let page = render(
+            return refused(
                 state,
                 layout,
                 &user,
                 Status::BadRequest,
-                Some((Section::Kiosk, why)),
-                None,
+                Section::Kiosk,
+                why,
             )
-            .await?;
-            return Ok(Either::Right(page));
+            .await
         }
     };
-    let secret = state
-        .config
-        .secret_key
-        .as_ref()
-        .map(|k| k.expose().to_string())
-        .unwrap_or_default();
-    let digest = credentials::badge_digest(&secret, &code);
+    let digest = credentials::badge_digest(state.config.secret(), &code);
     let (uid, name) = (user.user.id, user.user.username.clone());
     let taken = state
         .db
@@ -332,16 +329,7 @@ pub async fn set_badge(
         .await?;
     if taken {
         let why = "That badge is already registered to another account.".to_string();
-        let page = render(
-            state,
-            layout,
-            &user,
-            Status::Conflict,
-            Some((Section::Kiosk, why)),
-            None,
-        )
-        .await?;
-        return Ok(Either::Right(page));
+        return refused(state, layout, &user, Status::Conflict, Section::Kiosk, why).await;
     }
     Ok(Either::Left(Redirect::to("/profile?notice=badge_set")))
 }
