@@ -487,6 +487,22 @@ async fn passwordless_user_can_set_a_password_while_signed_in() {
         app.sql::<i64>("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"),
         1
     );
+    drop(res);
+    let other = app.second_browser().await;
+    let res = login_with(&other, "walkin", Some("finally-a-pw"), None).await;
+    assert_eq!(res.status(), Status::SeeOther);
+}
+
+#[rocket::async_test]
+async fn profile_offers_no_password_form_in_modes_without_passwords() {
+    let app = TestApp::new(&[("AUTH_METHOD", "none")]).await;
+    app.login("walkin", None).await;
+    let (_, html) = app.get_html("/profile").await;
+    assert!(!html.contains("/profile/password"));
+    assert!(
+        html.contains("/profile/pin"),
+        "the kiosk PIN is still offered"
+    );
 }
 
 #[rocket::async_test]
