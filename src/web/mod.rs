@@ -6,12 +6,14 @@ pub mod assets;
 pub mod auth;
 mod catchers;
 pub mod dashboard;
+pub mod entries;
 pub mod headers;
 pub mod health;
 pub mod layout;
 pub mod profile;
 pub mod setup;
 pub mod templates;
+pub mod view;
 
 use rocket::http::{Cookie, CookieJar, SameSite};
 use rocket::time::Duration;
@@ -39,6 +41,20 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 auth::logout_get,
                 auth::logout_post,
                 dashboard::dashboard,
+                dashboard::start,
+                dashboard::switch,
+                dashboard::repeat,
+                dashboard::stop,
+                dashboard::pause,
+                dashboard::resume,
+                dashboard::adjust,
+                entries::list,
+                entries::csv,
+                entries::new_page,
+                entries::create,
+                entries::edit_page,
+                entries::update,
+                entries::delete,
                 health::healthz,
                 health::readyz,
                 api::me,
