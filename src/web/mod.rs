@@ -1,6 +1,7 @@
 //! HTTP routes by area. Handlers are thin: parse, call one service function, render or
 //! redirect. Every route is listed here.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -11,6 +12,8 @@ pub mod headers;
 pub mod health;
 pub mod layout;
 pub mod profile;
+pub mod projects;
+pub mod reports;
 pub mod setup;
 pub mod templates;
 pub mod view;
@@ -34,6 +37,19 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
         .mount(
             "/",
             routes![
+                admin::board,
+                admin::stop_timer,
+                admin::reviewed,
+                admin::user_list,
+                admin::create_user,
+                admin::reset_password,
+                admin::set_role,
+                admin::deactivate,
+                admin::activate,
+                admin::settings,
+                admin::save_settings,
+                admin::system,
+                admin::backup_now,
                 assets::asset,
                 auth::login_page,
                 auth::login_submit,
@@ -67,6 +83,14 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 api::list_entries,
                 api::create_entry,
                 profile::profile,
+                projects::page,
+                reports::page,
+                reports::print,
+                reports::csv,
+                projects::create_client,
+                projects::create_project,
+                projects::create_task,
+                projects::archive,
                 profile::change_password,
                 profile::sign_out_everywhere,
                 setup::setup_page,
