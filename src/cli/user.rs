@@ -183,9 +183,7 @@ fn new_password_hash() -> Result<String, CliError> {
 }
 
 fn find(conn: &Connection, name: &str) -> Result<User, CliError> {
-    let name = username::normalize(name).map_err(|r| CliError::Usage(r.into()))?;
-    users::by_username(conn, &name)?
-        .ok_or_else(|| CliError::Failed(format!("no user named {name:?}")))
+    super::find_user(conn, name)
 }
 
 fn record(conn: &Connection, action: &str, target: &str) -> Result<(), CliError> {
