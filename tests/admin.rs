@@ -477,3 +477,53 @@ async fn the_system_page_shows_the_schema_and_backs_up_on_request() {
         .unwrap();
     assert_eq!(users, 1);
 }
+
+#[rocket::async_test]
+async fn admins_book_time_for_someone_else_and_normal_users_cannot() {
+    let (app, _) = admin_app(&[("TZ", "UTC")]).await;
+    let alice = app.add_user("alice", Some(PASSWORD), false);
+    let pid = create_project(
+        &app.db.conn().unwrap(),
+        &Actor::operator(),
+        "Website",
+        None,
+        true,
+        db::now(),
+    )
+    .unwrap()
+    .id;
+    let fields = [
+        ("user_id", alice.to_string()),
+        ("project_id", pid.to_string()),
+        ("mode", "range".into()),
+        ("start", "2026-06-01T09:00".into()),
+        ("end", "2026-06-01T10:00".into()),
+        ("billable", "true".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = post_form(&app.client, "/entries/new", "/entries", &pairs).await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(
+        app.sql::<i64>(&format!(
+            "SELECT count(*) FROM time_entries WHERE user_id = {alice}"
+        )),
+        1
+    );
+    let actor: i64 = app.sql("SELECT actor_user_id FROM audit_log WHERE action = 'entry.create'");
+    assert_ne!(actor, alice, "the audit row names the admin who booked it");
+
+    let other = app.second_browser().await;
+    login_with(&other, "alice", Some(PASSWORD), None).await;
+    let root: i64 = app.sql("SELECT id FROM users WHERE username = 'root'");
+    let mut pairs = pairs.clone();
+    let root_s = root.to_string();
+    pairs[0] = ("user_id", &root_s);
+    let res = post_form(&other, "/entries/new", "/entries", &pairs).await;
+    assert_eq!(res.status(), Status::Forbidden);
+    assert_eq!(
+        app.sql::<i64>(&format!(
+            "SELECT count(*) FROM time_entries WHERE user_id = {root}"
+        )),
+        0
+    );
+}
