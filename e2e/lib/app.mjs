@@ -4,6 +4,23 @@ import path from 'node:path';
 import { REPO_DIR, TT_BIN } from './paths.mjs';
 import { freePort, run, spawnLogged, stopProcess, waitForHttp, tail } from './procs.mjs';
 
+// Which subcommands this binary has (`timetracker <words...> --help` exits 0), per binary.
+const commandCache = new Map();
+
+// Direct SQLite access for what the CLI cannot do yet, with Python's built-in sqlite3 module
+// (no native npm module to compile on every `npm ci`). JSON in: {db, sql, params}; JSON out.
+const SQL_PY = `
+import json, sqlite3, sys
+a = json.load(sys.stdin)
+c = sqlite3.connect(a["db"], timeout=10)
+c.execute("PRAGMA busy_timeout = 10000")
+cur = c.execute(a["sql"], a["params"])
+cols = [d[0] for d in cur.description] if cur.description else []
+rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+c.commit()
+print(json.dumps({"rows": rows, "lastrowid": cur.lastrowid}))
+`;
+
 /** Make sure the binary exists; builds it with `cargo build` when TT_BIN is not set. */
 export async function ensureBinary() {
   if (fs.existsSync(TT_BIN)) return TT_BIN;
@@ -73,6 +90,54 @@ export class App {
     if (fullName) args.push('--full-name', fullName);
     if (email) args.push('--email', email);
     await this.cli(args, { input: `${password}\n` });
+  }
+
+  /** Whether the binary has this subcommand, e.g. hasCommand('settings', 'set'). Cached. */
+  async hasCommand(...words) {
+    const key = `${TT_BIN}\0${words.join(' ')}`;
+    if (!commandCache.has(key)) {
+      const r = await run(TT_BIN, [...words, '--help'], { env: this.env, cwd: this.dir });
+      commandCache.set(key, r.code === 0);
+    }
+    return commandCache.get(key);
+  }
+
+  /** The SQLite database file (DATABASE_URL is never set by the harness). */
+  get dbPath() { return path.join(this.dataDir, 'timetracker.db'); }
+
+  /**
+   * One SQL statement against the app's database (python3's sqlite3; waits for locks).
+   * For set-up the CLI cannot do yet; prefer the CLI or the web UI. Returns { rows, lastrowid }.
+   */
+  async sql(statement, params = []) {
+    const input = JSON.stringify({ db: this.dbPath, sql: statement, params });
+    const r = await run('python3', ['-c', SQL_PY], { input, cwd: this.dir });
+    if (r.code !== 0) throw new Error(`SQL failed (${statement}):\n${r.stderr}`);
+    fs.appendFileSync(this.logFile, `\n===== sql: ${statement} ${JSON.stringify(params)}\n`);
+    return JSON.parse(r.stdout);
+  }
+
+  /**
+   * An admin setting (`kiosk.enabled`, ...): `timetracker settings set KEY VALUE` when the
+   * binary has it (validated like the admin page), else the row in the settings table.
+   */
+  async setSetting(key, value) {
+    if (await this.hasCommand('settings', 'set')) {
+      await this.cli(['settings', 'set', key, String(value)]);
+      return;
+    }
+    await this.sql(`INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, strftime('%s', 'now'))
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, [key, String(value)]);
+  }
+
+  /** A project: `timetracker project add NAME` when the binary has it, else a projects row. */
+  async addProject(name) {
+    if (await this.hasCommand('project', 'add')) {
+      await this.cli(['project', 'add', name]);
+      return;
+    }
+    await this.sql(`INSERT INTO projects (name, billable, archived, created_at)
+      VALUES (?1, 1, 0, strftime('%s', 'now'))`, [name]);
   }
 
   /** `user list --json` parsed. */

@@ -1,6 +1,7 @@
 //! Sign-in rules, one code path each: passwords, sessions, throttling, one-time links and the
 //! request guards that hand handlers an authenticated user.
 
+pub mod accounts;
 pub mod api_token;
 pub mod csrf;
 pub mod guards;

@@ -3,9 +3,14 @@
 
 mod config_cmd;
 mod db_cmd;
+mod export;
 mod init;
 mod oidc;
+mod project;
 mod serve;
+mod settings_cmd;
+mod timers;
+mod token;
 mod user;
 
 use std::collections::BTreeMap;
@@ -56,6 +61,21 @@ enum Command {
     /// Single sign-on diagnostics
     #[command(subcommand)]
     Oidc(oidc::OidcCommand),
+    /// API tokens: create (printed once), list, revoke
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Export time entries as CSV or JSON
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Running timers: list, stop
+    #[command(subcommand)]
+    Timers(timers::TimersCommand),
+    /// Projects: add, list
+    #[command(subcommand)]
+    Project(project::ProjectCommand),
+    /// Organisation settings: list, get, set (validated)
+    #[command(subcommand)]
+    Settings(settings_cmd::SettingsCommand),
     /// Exit 0 when the local server answers /readyz (for Docker HEALTHCHECK and systemd)
     Healthcheck,
     /// Print the version
@@ -130,6 +150,11 @@ fn dispatch(cli: Cli) -> CliResult {
         Command::User(c) => user::run(c, config),
         Command::Db(c) => db_cmd::run(c, config),
         Command::Oidc(c) => oidc::run(c, config),
+        Command::Token(c) => token::run(c, config),
+        Command::Export(c) => export::run(c, config),
+        Command::Timers(c) => timers::run(c, config),
+        Command::Project(c) => project::run(c, config),
+        Command::Settings(c) => settings_cmd::run(c, config),
         Command::Healthcheck => serve::healthcheck(&config),
         Command::Version | Command::Config(_) => Ok(()),
     }
@@ -182,6 +207,16 @@ fn init_logging(config: &Config, to_stdout: bool) {
     if let Err(e) = result {
         eprintln!("warning: logging was already initialised: {e}");
     }
+}
+
+/// The account named `name` (normalised), or a clear failure.
+pub(crate) fn find_user(
+    conn: &rusqlite::Connection,
+    name: &str,
+) -> Result<crate::db::users::User, CliError> {
+    let name = crate::auth::username::normalize(name).map_err(|r| CliError::Usage(r.into()))?;
+    crate::db::users::by_username(conn, &name)?
+        .ok_or_else(|| CliError::Failed(format!("no user named {name:?}")))
 }
 
 /// Reads one line from standard input, without its line ending (passwords never on argv).

@@ -4,11 +4,12 @@ use clap::{Subcommand, ValueEnum};
 use rusqlite::Connection;
 
 use super::{read_secret_line, CliError, CliResult};
-use crate::auth::{password, session, setup, username};
+use crate::auth::{accounts, password, setup, username};
 use crate::config::Config;
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, audit};
 use crate::kiosk::credentials;
+use crate::tracking::Actor;
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
@@ -175,20 +176,14 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
         UserCommand::SetRole { name, role } => {
             let user = find(&conn, &name)?;
             let admin = matches!(role, Role::Admin);
-            let tx = conn.transaction()?;
-            users::set_admin(&tx, user.id, admin)?;
-            // A privilege change gets fresh sessions, like a sign-in.
-            session::end_all_for_user(&tx, user.id)?;
-            record(
-                &tx,
-                if admin {
-                    "cli.user.grant_admin"
-                } else {
-                    "cli.user.revoke_admin"
-                },
-                &user.username,
+            accounts::set_admin(
+                &mut conn,
+                &Actor::operator(),
+                &user,
+                admin,
+                "cli.user",
+                db::now(),
             )?;
-            tx.commit()?;
             println!(
                 "{} is now {}",
                 user.username,
@@ -201,12 +196,23 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
         }
         UserCommand::Deactivate { name } => {
             let user = find(&conn, &name)?;
-            let tx = conn.transaction()?;
-            users::set_active(&tx, user.id, false)?;
-            let ended = session::end_all_for_user(&tx, user.id)?;
-            record(&tx, "cli.user.deactivate", &user.username)?;
-            tx.commit()?;
-            println!("{} is deactivated; {ended} session(s) ended", user.username);
+            let done = accounts::deactivate(
+                &mut conn,
+                &Actor::operator(),
+                &user,
+                "cli.user.deactivate",
+                db::now(),
+            )?;
+            println!(
+                "{} is deactivated; {} session(s) ended{}",
+                user.username,
+                done.sessions_ended,
+                if done.timer_stopped {
+                    "; their running timer was stopped"
+                } else {
+                    ""
+                }
+            );
         }
         UserCommand::LinkOidc { name, issuer, sub } => {
             let user = find(&conn, &name)?;
@@ -276,8 +282,13 @@ pub fn run(cmd: UserCommand, config: Config) -> CliResult {
         }
         UserCommand::Activate { name } => {
             let user = find(&conn, &name)?;
-            users::set_active(&conn, user.id, true)?;
-            record(&conn, "cli.user.activate", &user.username)?;
+            accounts::activate(
+                &conn,
+                &Actor::operator(),
+                &user,
+                "cli.user.activate",
+                db::now(),
+            )?;
             println!("{} is active", user.username);
         }
     }
@@ -291,9 +302,7 @@ fn new_password_hash() -> Result<String, CliError> {
 }
 
 fn find(conn: &Connection, name: &str) -> Result<User, CliError> {
-    let name = username::normalize(name).map_err(|r| CliError::Usage(r.into()))?;
-    users::by_username(conn, &name)?
-        .ok_or_else(|| CliError::Failed(format!("no user named {name:?}")))
+    super::find_user(conn, name)
 }
 
 fn record(conn: &Connection, action: &str, target: &str) -> Result<(), CliError> {

@@ -58,6 +58,18 @@ pub fn resolve_range(
         None if from.is_some() || to.is_some() => "custom",
         None => default_preset,
     };
+    // The filter form sends the preset's own dates back; dates someone changed by hand win
+    // over the preset (the form works without script, so nothing flips the select for them).
+    if preset != "custom" && (from.is_some() || to.is_some()) {
+        let named = resolve_range(s, Some(preset), None, None, default_preset, now)?;
+        let same = |typed: Option<&str>, d: Option<NaiveDate>| {
+            typed.is_none_or(|t| timezone::parse_date(t) == d)
+        };
+        if !same(from, named.from_date) || !same(to, named.to_date) {
+            return resolve_range(s, Some("custom"), from, to, default_preset, now);
+        }
+        return Ok(named);
+    }
     let today = local_date(s.tz, now);
     let (a, b): (Option<NaiveDate>, Option<NaiveDate>) = match preset {
         "today" => (Some(today), Some(today)),
@@ -274,4 +286,60 @@ pub fn svg_chart(report: &Report) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracking::rounding::Rounding;
+    use chrono::Weekday;
+
+    fn settings() -> OrgSettings {
+        OrgSettings {
+            organisation_name: String::new(),
+            tz: chrono_tz::Tz::UTC,
+            week_start: Weekday::Mon,
+            rounding: Rounding::NONE,
+            auto_stop_hours: 12,
+            allow_self_register: true,
+        }
+    }
+
+    #[test]
+    fn dates_changed_by_hand_override_the_preset() {
+        let s = settings();
+        let now = 1_796_300_000; // 2026-12-03
+        let month = resolve_range(
+            &s,
+            Some("this_month"),
+            Some("2026-12-01"),
+            Some("2026-12-31"),
+            "this_week",
+            now,
+        )
+        .unwrap();
+        assert_eq!(month.preset, "this_month");
+        let typed = resolve_range(
+            &s,
+            Some("this_month"),
+            Some("2026-11-15"),
+            Some("2026-12-31"),
+            "this_week",
+            now,
+        )
+        .unwrap();
+        assert_eq!(typed.preset, "custom");
+        assert_eq!(typed.from_date, timezone::parse_date("2026-11-15"));
+        let week = resolve_range(&s, None, None, None, "this_week", now).unwrap();
+        assert_eq!(week.from_date, timezone::parse_date("2026-11-30"));
+        assert!(resolve_range(
+            &s,
+            Some("custom"),
+            Some("2026-12-05"),
+            Some("2026-12-01"),
+            "this_week",
+            now
+        )
+        .is_err());
+    }
 }

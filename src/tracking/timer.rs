@@ -163,6 +163,15 @@ fn finish_running(tx: &Connection, user_id: i64, now: i64) -> TrackingResult<Ent
     entries::by_id(tx, running.id, now)?.ok_or(TrackingError::NotFound("The entry vanished."))
 }
 
+/// Stops the user's timer, if one runs, inside the caller's transaction (deactivation).
+pub fn stop_within(tx: &Connection, user_id: i64, now: i64) -> TrackingResult<Option<EntryRow>> {
+    match finish_running(tx, user_id, now) {
+        Ok(e) => Ok(Some(e)),
+        Err(TrackingError::NoTimerRunning) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Stops the user's timer; an admin may stop anyone's (audited).
 pub fn stop(
     conn: &mut Connection,

@@ -1,19 +1,24 @@
 //! HTTP routes by area. Handlers are thin: parse, call one service function, render or
 //! redirect. Every route is listed here.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
 mod catchers;
 pub mod dashboard;
+pub mod entries;
 pub mod headers;
 pub mod health;
 pub mod kiosk;
 pub mod layout;
 pub mod oidc;
 pub mod profile;
+pub mod projects;
+pub mod reports;
 pub mod setup;
 pub mod templates;
+pub mod view;
 
 use std::sync::Arc;
 
@@ -51,6 +56,19 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
         .mount(
             "/",
             routes![
+                admin::board,
+                admin::stop_timer,
+                admin::reviewed,
+                admin::user_list,
+                admin::create_user,
+                admin::reset_password,
+                admin::set_role,
+                admin::deactivate,
+                admin::activate,
+                admin::settings,
+                admin::save_settings,
+                admin::system,
+                admin::backup_now,
                 assets::asset,
                 auth::login_page,
                 auth::login_submit,
@@ -65,6 +83,20 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 auth::logout_get,
                 auth::logout_post,
                 dashboard::dashboard,
+                dashboard::start,
+                dashboard::switch,
+                dashboard::repeat,
+                dashboard::stop,
+                dashboard::pause,
+                dashboard::resume,
+                dashboard::adjust,
+                entries::list,
+                entries::csv,
+                entries::new_page,
+                entries::create,
+                entries::edit_page,
+                entries::update,
+                entries::delete,
                 health::healthz,
                 health::readyz,
                 api::me,
@@ -77,6 +109,14 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 api::list_entries,
                 api::create_entry,
                 profile::profile,
+                projects::page,
+                reports::page,
+                reports::print,
+                reports::csv,
+                projects::create_client,
+                projects::create_project,
+                projects::create_task,
+                projects::archive,
                 profile::change_password,
                 profile::sign_out_everywhere,
                 profile::set_pin,
