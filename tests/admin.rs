@@ -465,7 +465,13 @@ async fn the_system_page_shows_the_schema_and_backs_up_on_request() {
     let (status, html) = app.get_html("/admin/system").await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains(env!("CARGO_PKG_VERSION")));
-    assert!(html.contains(&format!("<dt>Schema version</dt><dd>{}</dd>", timetracker::db::migrate::LATEST)), "{html}");
+    assert!(
+        html.contains(&format!(
+            "<dt>Schema version</dt><dd>{}</dd>",
+            timetracker::db::migrate::LATEST
+        )),
+        "{html}"
+    );
     let res = post_form(&app.client, "/admin/system", "/admin/backup", &[]).await;
     assert_eq!(res.status(), Status::Ok);
     let html = unescape(&res.into_string().await.unwrap());
@@ -525,5 +531,72 @@ async fn admins_book_time_for_someone_else_and_normal_users_cannot() {
             "SELECT count(*) FROM time_entries WHERE user_id = {root}"
         )),
         0
+    );
+}
+
+#[rocket::async_test]
+async fn kiosk_settings_are_on_the_settings_page_and_w19_a_form_without_them_keeps_them() {
+    let (app, _) = admin_app(&[]).await;
+    let (_, html) = app.get_html("/admin/settings").await;
+    assert!(
+        html.contains("name=\"kiosk_enabled\"") && html.contains("name=\"kiosk_idle_seconds\"")
+    );
+    let base = [
+        ("organisation_name", "Acme"),
+        ("timezone", "UTC"),
+        ("week_start", "monday"),
+        ("rounding_minutes", "0"),
+        ("rounding_mode", "nearest"),
+        ("auto_stop_hours", "12"),
+    ];
+    let mut with_kiosk = base.to_vec();
+    with_kiosk.extend([
+        ("kiosk_section", "true"),
+        ("kiosk_enabled", "true"),
+        ("kiosk_idle_seconds", "5"),
+        ("kiosk_auth", "pin"),
+    ]);
+    let res = post_form(
+        &app.client,
+        "/admin/settings",
+        "/admin/settings",
+        &with_kiosk,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        Status::BadRequest,
+        "5 s is below the 10 s minimum"
+    );
+    drop(res);
+    with_kiosk[8] = ("kiosk_idle_seconds", "45");
+    let res = post_form(
+        &app.client,
+        "/admin/settings",
+        "/admin/settings",
+        &with_kiosk,
+    )
+    .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    drop(res);
+    assert_eq!(
+        app.sql::<String>("SELECT value FROM settings WHERE key = 'kiosk.enabled'"),
+        "true"
+    );
+    assert_eq!(
+        app.sql::<String>("SELECT value FROM settings WHERE key = 'kiosk.auth'"),
+        "pin"
+    );
+    let res = post_form(&app.client, "/admin/settings", "/admin/settings", &base).await;
+    assert_eq!(res.status(), Status::SeeOther);
+    drop(res);
+    assert_eq!(
+        app.sql::<String>("SELECT value FROM settings WHERE key = 'kiosk.enabled'"),
+        "true",
+        "not reset"
+    );
+    assert_eq!(
+        app.sql::<String>("SELECT value FROM settings WHERE key = 'kiosk.idle_seconds'"),
+        "45"
     );
 }

@@ -128,6 +128,22 @@ fn projects_and_settings_are_managed_and_validated() {
         all.contains("timezone=Europe/Vienna") && all.contains("auto_stop_hours=12"),
         "{all}"
     );
+    assert!(
+        all.contains("kiosk.enabled=false") && all.contains("kiosk.idle_seconds=60"),
+        "{all}"
+    );
+    assert_eq!(
+        ok(d, &["settings", "set", "kiosk.enabled", "true"]).trim(),
+        "kiosk.enabled=true"
+    );
+    assert_eq!(ok(d, &["settings", "get", "kiosk.enabled"]).trim(), "true");
+    for (k, v) in [
+        ("kiosk.idle_seconds", "9"),
+        ("kiosk.auth", "retina"),
+        ("kiosk.show_user_list", "perhaps"),
+    ] {
+        assert_eq!(code(d, &["settings", "set", k, v]).0, 2, "{k}={v}");
+    }
 }
 
 #[test]

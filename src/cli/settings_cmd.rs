@@ -6,7 +6,7 @@ use clap::Subcommand;
 use super::{CliError, CliResult};
 use crate::config::Config;
 use crate::db::{self, audit};
-use crate::tracking::settings::{self as org, OrgSettings, KEYS};
+use crate::tracking::settings::{self as org, all_keys, OrgSettings};
 
 #[derive(Subcommand, Debug)]
 pub enum SettingsCommand {
@@ -24,7 +24,7 @@ pub fn run(cmd: SettingsCommand, config: Config) -> CliResult {
     let s = OrgSettings::load(&conn, config.timezone.as_deref())?;
     match cmd {
         SettingsCommand::List => {
-            for (key, help) in KEYS {
+            for (key, help) in all_keys() {
                 println!(
                     "{key}={}\t# {help}",
                     org::effective(&s, key).unwrap_or_default()
@@ -35,7 +35,7 @@ pub fn run(cmd: SettingsCommand, config: Config) -> CliResult {
             let v = org::effective(&s, key.trim()).ok_or_else(|| {
                 CliError::Usage(format!(
                     "unknown setting {key:?}; known settings: {}",
-                    KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                    all_keys().map(|(k, _)| k).collect::<Vec<_>>().join(", ")
                 ))
             })?;
             println!("{v}");

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 use crate::auth::session::Policy;
-use crate::db::{settings, DbError};
+use crate::db::DbError;
 
 pub const ENABLED: &str = "kiosk.enabled";
 pub const IDLE_SECONDS: &str = "kiosk.idle_seconds";
@@ -74,16 +74,35 @@ pub struct KioskSettings {
 
 impl KioskSettings {
     pub fn load(conn: &Connection) -> Result<KioskSettings, DbError> {
-        Ok(KioskSettings {
-            enabled: settings::get_bool(conn, ENABLED, false)?,
-            idle_seconds: settings::get(conn, IDLE_SECONDS)?
+        let mut stmt =
+            conn.prepare_cached("SELECT key, value FROM settings WHERE key LIKE 'kiosk.%'")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(KioskSettings::from_lookup(|k| {
+            rows.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        }))
+    }
+
+    /// The settings from stored values (`lookup` gives the stored text of a key).
+    pub fn from_lookup<'a>(lookup: impl Fn(&str) -> Option<&'a str>) -> KioskSettings {
+        let flag = |k| {
+            lookup(k)
+                .and_then(crate::config::parse_bool)
+                .unwrap_or(false)
+        };
+        KioskSettings {
+            enabled: flag(ENABLED),
+            idle_seconds: lookup(IDLE_SECONDS)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(DEFAULT_IDLE_SECONDS),
-            auth: settings::get(conn, AUTH)?
-                .and_then(|v| KioskAuth::parse(&v))
+            auth: lookup(AUTH)
+                .and_then(KioskAuth::parse)
                 .unwrap_or(KioskAuth::Auto),
-            show_user_list: settings::get_bool(conn, SHOW_USER_LIST, false)?,
-        })
+            show_user_list: flag(SHOW_USER_LIST),
+        }
     }
 
     /// Kiosk sessions: short idle limit, activity recorded on every request.

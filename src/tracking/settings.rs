@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::rounding::{self, Rounding};
 use super::timezone;
 use crate::db::{settings, DbError};
+use crate::kiosk::settings::KioskSettings;
 
 pub const ORGANISATION_NAME: &str = "organisation_name";
 pub const TIMEZONE: &str = "timezone";
@@ -60,6 +61,7 @@ pub struct OrgSettings {
     pub rounding: Rounding,
     pub auto_stop_hours: i64,
     pub allow_self_register: bool,
+    pub kiosk: KioskSettings,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -130,6 +132,7 @@ impl OrgSettings {
             allow_self_register: get(settings::ALLOW_SELF_REGISTER)
                 .and_then(crate::config::parse_bool)
                 .unwrap_or(true),
+            kiosk: KioskSettings::from_lookup(get),
         })
     }
 
@@ -201,7 +204,7 @@ pub fn effective(s: &OrgSettings, key: &str) -> Option<String> {
         ROUNDING_MODE => s.rounding.mode.as_str().to_string(),
         AUTO_STOP_HOURS => s.auto_stop_hours.to_string(),
         settings::ALLOW_SELF_REGISTER => s.allow_self_register.to_string(),
-        _ => return None,
+        other => return crate::kiosk::settings::effective(&s.kiosk, other),
     })
 }
 

@@ -16,7 +16,8 @@ use crate::auth::{accounts, setup, username};
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, audit, backup, entries, migrate};
 use crate::error::{AppError, AppResult};
-use crate::tracking::settings::{self as org, OrgSettings, KEYS};
+use crate::kiosk::settings as kiosk_keys;
+use crate::tracking::settings::{self as org, all_keys, OrgSettings};
 use crate::tracking::{entries as entry_service, rounding, timer};
 use crate::{has_csrf, AppState};
 
@@ -392,8 +393,7 @@ async fn settings_page(
         .db
         .run(move |c| OrgSettings::load(c, default_tz.as_deref()))
         .await?;
-    let fields: Vec<SettingView> = KEYS
-        .iter()
+    let fields: Vec<SettingView> = all_keys()
         .map(|(key, help)| SettingView {
             key,
             help,
@@ -404,7 +404,7 @@ async fn settings_page(
         status,
         Template::render(
             "admin_settings.html",
-            context! { layout, fields, notice, errors, steps: rounding::STEPS, self_register: s.allow_self_register },
+            context! { layout, fields, notice, errors, steps: rounding::STEPS, self_register: s.allow_self_register, kiosk: s.kiosk },
         ),
     ))
 }
@@ -429,6 +429,12 @@ pub struct SettingsForm {
     rounding_mode: String,
     auto_stop_hours: String,
     allow_self_register: bool,
+    /// Present when the form had the kiosk fields: a form without them changes none (W19).
+    kiosk_section: Option<bool>,
+    kiosk_enabled: bool,
+    kiosk_idle_seconds: Option<String>,
+    kiosk_auth: Option<String>,
+    kiosk_show_user_list: bool,
 }
 has_csrf!(SettingsForm);
 
@@ -442,7 +448,7 @@ pub async fn save_settings(
     form: CsrfForm<SettingsForm>,
 ) -> AppResult<Result<Redirect, (Status, Template)>> {
     let f = form.0;
-    let pairs = [
+    let mut pairs = vec![
         (org::ORGANISATION_NAME, f.organisation_name),
         (org::TIMEZONE, f.timezone),
         (org::WEEK_START, f.week_start),
@@ -454,6 +460,20 @@ pub async fn save_settings(
             f.allow_self_register.to_string(),
         ),
     ];
+    if f.kiosk_section.unwrap_or(false) {
+        pairs.extend([
+            (kiosk_keys::ENABLED, f.kiosk_enabled.to_string()),
+            (
+                kiosk_keys::IDLE_SECONDS,
+                f.kiosk_idle_seconds.unwrap_or_default(),
+            ),
+            (kiosk_keys::AUTH, f.kiosk_auth.unwrap_or_default()),
+            (
+                kiosk_keys::SHOW_USER_LIST,
+                f.kiosk_show_user_list.to_string(),
+            ),
+        ]);
+    }
     let mut valid = Vec::new();
     let mut errors = Vec::new();
     for (k, v) in pairs {
