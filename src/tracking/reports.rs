@@ -302,6 +302,7 @@ mod tests {
             rounding: Rounding::NONE,
             auto_stop_hours: 12,
             allow_self_register: true,
+            kiosk: crate::kiosk::settings::KioskSettings::from_lookup(|_| None),
         }
     }
 
