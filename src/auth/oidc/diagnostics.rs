@@ -120,9 +120,11 @@ pub fn run(config: &Config, failures: Vec<FailureRow>) -> Report {
     };
 
     let http = OidcHttp::new(cfg);
-    let mut single = cfg.clone();
-    single.metadata_retry_attempts = 1;
-    let fetched = metadata::fetch_once(&http, &single);
+    let fetched = if host.is_some() {
+        metadata::fetch_once(&http, cfg)
+    } else {
+        Err(MetadataError::Invalid("no issuer to ask".into()))
+    };
     let mut scopes_claims = (Vec::new(), Vec::new());
     let (mut discovered, mut end_session, mut timing) = (None, false, (None, None, None));
     match &fetched {
@@ -159,7 +161,8 @@ pub fn run(config: &Config, failures: Vec<FailureRow>) -> Report {
                     .unwrap_or_default(),
             );
         }
-        Err(e) => problems.push(e.to_string()),
+        Err(e) if host.is_some() => problems.push(e.to_string()),
+        Err(_) => {}
     }
     let post_logout_configured = cfg.post_logout_redirect_uri.is_some();
     if post_logout_configured && fetched.is_ok() && !end_session {
