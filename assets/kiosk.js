@@ -31,27 +31,32 @@ if (idle > 0) {
   setInterval(() => { if (Date.now() - last > idle * 1000) window.location.assign('/kiosk'); }, 1000);
 }
 
-// A keyboard-wedge scanner types the code fast and ends with Enter. On the idle screen,
-// keystrokes outside a text field are collected and submitted as a badge.
+// A keyboard-wedge scanner types the code fast (a few ms per key) and ends with Enter. On the
+// idle screen, keys typed outside a field are a badge. Inside a field, only a burst faster than
+// anyone types counts: it is taken back out of the field and sent as a badge instead.
 const badge = document.querySelector('[data-badge]');
+const KEY_GAP_MS = { outside: 300, inField: 60 };
 if (badge) {
-  let buffer = '';
+  let burst = '';
   let lastKey = 0;
   document.addEventListener('keydown', (e) => {
-    const inField = e.target instanceof HTMLInputElement;
+    const field = e.target instanceof HTMLInputElement ? e.target : null;
     const now = Date.now();
-    if (now - lastKey > 300) buffer = '';
+    if (now - lastKey > (field ? KEY_GAP_MS.inField : KEY_GAP_MS.outside)) burst = '';
     lastKey = now;
     if (e.key === 'Enter') {
-      if (!inField && buffer.length >= 4) {
+      if (burst.length >= 4) {
         e.preventDefault();
-        badge.value = buffer;
-        document.getElementById('identify').submit();
+        if (field && field.value.endsWith(burst)) field.value = field.value.slice(0, -burst.length);
+        const form = document.getElementById('identify');
+        for (const input of form.querySelectorAll('input[name=username], input[name=pin], input[name=password]')) input.value = '';
+        badge.value = burst;
+        form.submit();
       }
-      buffer = '';
+      burst = '';
       return;
     }
-    if (!inField && e.key.length === 1) buffer += e.key;
+    if (e.key.length === 1) burst += e.key;
   });
 }
 

@@ -26,6 +26,7 @@ const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g
  * @property {Array<object>} [users]  local users to create with the CLI before the app starts:
  *                                    { name, password, admin, fullName, email }
  * @property {boolean} [startApp]     default true
+ * @property {string|boolean} [skip]  skip the test (with this reason) without any set-up
  */
 export class Scenario {
   constructor(name, opts = {}) {
@@ -132,7 +133,7 @@ export function e2eTest(name, opts, fn) {
     after(() => { setTimeout(() => process.exit(), 3000).unref(); });
   }
   // node:test's own timeout is a backstop; ours fires first so the teardown can run.
-  return test(name, { timeout: TEST_TIMEOUT_MS + 15000 }, async (t) => {
+  return test(name, { timeout: TEST_TIMEOUT_MS + 15000, skip: opts.skip || false }, async (t) => {
     const s = new Scenario(name, opts);
     let failed = false;
     let timer;

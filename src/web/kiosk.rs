@@ -19,6 +19,15 @@ use crate::kiosk::settings::KioskSettings;
 use crate::tracking::settings::OrgSettings;
 use crate::tracking::timer::{self, StartRequest};
 use crate::tracking::{hm, Actor, Source, TrackingError};
+
+/// "1:05" for an hour and five minutes, but "42 s" for a short run (never a bare "0:00").
+fn worked(seconds: i64) -> String {
+    if seconds < 60 {
+        format!("{} s", seconds.max(0))
+    } else {
+        hm(seconds)
+    }
+}
 use crate::{has_csrf, AppState};
 
 type Page = (Status, Template);
@@ -33,6 +42,8 @@ struct IdleView {
     users: Vec<String>,
     csrf_token: String,
     assets_version: &'static str,
+    /// After this long without input the page reloads, so typed names and errors vanish.
+    idle_seconds: i64,
 }
 
 async fn idle_view(state: &AppState, csrf: String) -> AppResult<(KioskSettings, IdleView)> {
@@ -64,6 +75,7 @@ async fn idle_view(state: &AppState, csrf: String) -> AppResult<(KioskSettings, 
         users: names,
         csrf_token: csrf,
         assets_version: super::assets::version(),
+        idle_seconds: ks.idle_seconds,
     };
     Ok((ks, view))
 }
@@ -285,7 +297,11 @@ pub async fn action(
                     let e = timer::stop(c, &actor, uid, now)?;
                     Ok(Done {
                         code: "stopped",
-                        message: format!("Stopped {} after {}.", e.project, hm(e.duration_seconds)),
+                        message: format!(
+                            "Stopped {} after {}.",
+                            e.project,
+                            worked(e.duration_seconds)
+                        ),
                     })
                 }
                 ("pause", _) => {
@@ -311,7 +327,7 @@ pub async fn action(
                             message: format!(
                                 "Stopped {} after {}. Now on {}.",
                                 stopped.project,
-                                hm(stopped.duration_seconds),
+                                worked(stopped.duration_seconds),
                                 started.project
                             ),
                         })
