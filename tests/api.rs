@@ -370,6 +370,36 @@ async fn bad_input_is_a_400_with_a_clear_message_never_a_500() {
     )
     .await;
     assert_eq!(status, Status::BadRequest);
+    // The edges of i64 and of RFC 3339: answers, never a panic or a 500.
+    let (status, _) = call(
+        &app.client,
+        "GET",
+        "/api/v1/time-entries?offset=9223372036854775807&limit=9223372036854775807",
+        &tok,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": "9999-12-31T20:00:00Z", "end": "9999-12-31T23:00:00Z", "break_seconds": i64::MAX })),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest, "{body}");
+    let (status, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": "9999-12-31T20:00:00Z", "end": "9999-12-31T23:00:00Z" })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let (status, _) = call(&app.client, "GET", "/api/v1/time-entries", &tok, None).await;
+    assert_eq!(status, Status::Ok);
     let (status, _) = call(
         &app.client,
         "POST",
