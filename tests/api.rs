@@ -535,3 +535,43 @@ async fn a_cookie_session_needs_the_csrf_header_to_write() {
         .await;
     assert_eq!(res.status(), Status::Created);
 }
+
+#[rocket::async_test]
+async fn a_booked_entry_overlapping_the_running_timer_is_flagged() {
+    let (app, tok, pid) = setup().await;
+    let (_, running) = call(
+        &app.client,
+        "POST",
+        "/api/v1/timer/start",
+        &tok,
+        Some(json!({ "project_id": pid })),
+    )
+    .await;
+    let now = chrono::Utc::now();
+    let start = (now - chrono::Duration::minutes(30)).to_rfc3339();
+    let end = (now + chrono::Duration::minutes(5)).to_rfc3339();
+    let (status, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": start, "end": end })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["overlaps"], json!([running["id"]]));
+    let old = "2020-01-01T09:00:00Z";
+    let (_, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": old, "end": "2020-01-01T10:00:00Z" })),
+    )
+    .await;
+    assert_eq!(
+        body["overlaps"],
+        json!([]),
+        "the running timer started long after"
+    );
+}
