@@ -120,7 +120,14 @@ def login(port):
     return f"tt_session={session}"
 
 
-def wrk(port, path, cookie):
+def cpu_seconds(pid):
+    """User + system CPU time the server has used so far (clock ticks from /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port, path, cookie, pid):
     # Check first that the page really renders (a redirect to /login would look fast).
     c = http.client.HTTPConnection("127.0.0.1", port)
     c.request("GET", path, headers={"Cookie": cookie})
@@ -128,19 +135,26 @@ def wrk(port, path, cookie):
     r.read()
     assert r.status == 200, f"{path} answered {r.status}"
     subprocess.run(["wrk", "-t2", "-c16", "-d2s", "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"], capture_output=True)
+    cpu0 = cpu_seconds(pid)
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{SECS}s", "--latency", "--timeout", "5s", "-H", f"Cookie: {cookie}",
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
+    cpu = cpu_seconds(pid) - cpu0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"50%\s+(\S+)", out).group(1)
     p99 = re.search(r"99%\s+(\S+)", out).group(1)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = int(bad.group(1)) if bad else 0
-    return rps, p50, p99, errors
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    # Server CPU per request: unlike req/s, it does not depend on what else the machine runs.
+    return rps, p50, p99, errors, cpu * 1000 / max(total, 1)
 
 
 def timer_round_trips(port, token, n):
     """start + stop pairs over one keep-alive connection; returns (round trips/s, acked)."""
     c = http.client.HTTPConnection("127.0.0.1", port)
+    c.connect()
+    # Headers and body leave in one segment anyway; no Nagle delay on the small requests.
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     hdr = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     body = json.dumps({"project_id": 1})
     acked = {"start": 0, "stop": 0}
@@ -164,19 +178,36 @@ def count_entries(data, where):
     return n
 
 
+DURATION = ("max(coalesce(e.end_at, ?1) - e.start_at - e.break_seconds"
+            " - CASE WHEN e.paused_at IS NULL THEN 0 ELSE ?1 - e.paused_at END, 0)")
+# The SELECT of src/db/entries.rs, so the plans below are the server's own.
+SELECT = (f"SELECT e.id, e.user_id, u.username, e.project_id, p.name, p.client_id, c.name, e.task_id, t.name, "
+          f"e.start_at, e.end_at, e.paused_at, e.break_seconds, e.notes, e.billable, e.tags, e.source, e.needs_review, {DURATION} "
+          "FROM time_entries e JOIN users u ON u.id = e.user_id JOIN projects p ON p.id = e.project_id "
+          "LEFT JOIN clients c ON c.id = p.client_id LEFT JOIN tasks t ON t.id = e.task_id")
+TOTALS = (f"SELECT count(*), coalesce(sum({DURATION}), 0), coalesce(sum(CASE WHEN e.billable = 1 THEN {DURATION} ELSE 0 END), 0) "
+          "FROM time_entries e JOIN projects p ON p.id = e.project_id LEFT JOIN clients c ON c.id = p.client_id "
+          "LEFT JOIN tasks t ON t.id = e.task_id")
+
+
 def query_plans(data):
-    """EXPLAIN QUERY PLAN of the entries-list queries, as the server runs them."""
+    """EXPLAIN QUERY PLAN of the queries behind the list, the dashboard and the timer."""
     db = sqlite3.connect(os.path.join(data, "timetracker.db"))
     now = int(time.time())
     week = now - 7 * 86400
-    joins = ("FROM time_entries e JOIN users u ON u.id = e.user_id JOIN projects p ON p.id = e.project_id "
-             "LEFT JOIN clients c ON c.id = p.client_id LEFT JOIN tasks t ON t.id = e.task_id")
+    page = "ORDER BY e.start_at DESC, e.id DESC LIMIT 50 OFFSET 0"
     queries = {
-        "list page, one user, this week": (f"SELECT e.id {joins} WHERE 1 = 1 AND e.start_at >= ? AND e.start_at < ? AND e.user_id = ? ORDER BY e.start_at DESC, e.id DESC LIMIT 50 OFFSET 0", (week, now, 1)),
-        "totals, one user, this week": (f"SELECT count(*), sum(e.end_at - e.start_at) {joins} WHERE 1 = 1 AND e.start_at >= ? AND e.start_at < ? AND e.user_id = ?", (week, now, 1)),
-        "list page, everyone, one project, this week": (f"SELECT e.id {joins} WHERE 1 = 1 AND e.start_at >= ? AND e.start_at < ? AND e.project_id = ? ORDER BY e.start_at DESC, e.id DESC LIMIT 50 OFFSET 0", (week, now, 1)),
-        "list page, everyone, this week": (f"SELECT e.id {joins} WHERE 1 = 1 AND e.start_at >= ? AND e.start_at < ? ORDER BY e.start_at DESC, e.id DESC LIMIT 50 OFFSET 0", (week, now)),
-        "running timer of a user": ("SELECT e.id FROM time_entries e WHERE e.user_id = ? AND e.end_at IS NULL", (1,)),
+        "entries list page (one user, this week)": (f"{SELECT} WHERE 1 = 1 AND e.start_at >= ?2 AND e.start_at < ?3 AND e.user_id = ?4 {page}", (now, week, now, 1)),
+        "entries list totals (one user, this week)": (f"{TOTALS} WHERE 1 = 1 AND e.start_at >= ?2 AND e.start_at < ?3 AND e.user_id = ?4", (now, week, now, 1)),
+        "entries list page (admin: everyone, this week)": (f"{SELECT} WHERE 1 = 1 AND e.start_at >= ?2 AND e.start_at < ?3 {page}", (now, week, now)),
+        "entries list page (admin: one project, this week)": (f"{SELECT} WHERE 1 = 1 AND e.start_at >= ?2 AND e.start_at < ?3 AND e.project_id = ?4 {page}", (now, week, now, 1)),
+        "dashboard recent entries": (f"{SELECT} WHERE 1 = 1 AND e.user_id = ?2 ORDER BY e.start_at DESC, e.id DESC LIMIT 10 OFFSET 0", (now, 1)),
+        "running timer of a user": (f"{SELECT} WHERE e.user_id = ?2 AND e.end_at IS NULL", (now, 1)),
+        "auto-stop sweep": ("UPDATE time_entries INDEXED BY one_running_timer SET needs_review = 1 "
+                            "WHERE end_at IS NULL AND start_at <= ?2 - ?1 AND (?3 IS NULL OR user_id = ?3)", (43200, now, 1)),
+        "overlap check of a manual entry": (f"{SELECT} WHERE e.user_id = ?2 AND e.start_at < ?4 AND e.start_at >= ?6 "
+                                            "AND coalesce(e.end_at, ?1) > ?3 AND e.id IS NOT ?5 ORDER BY e.start_at",
+                                            (now, 1, now - 3600, now, None, now - 3600 - 31 * 86400)),
     }
     out = []
     for name, (sql, args) in queries.items():
@@ -191,6 +222,7 @@ def main():
         raise SystemExit(f"{BIN} missing: cargo build --release")
     results = []
     plans = None
+    full_rate = None
     for n in SIZES:
         work = tempfile.mkdtemp(prefix="tt-bench-")
         data = os.path.join(work, "data")
@@ -205,10 +237,10 @@ def main():
             server = start_server(data, port)
             try:
                 cookie = login(port)
-                row = {"entries": seeded}
-                for name, path in [("entries", "/entries"), ("dashboard", "/")]:
+                row = {"size": seeded}
+                for name, path in [("list", "/entries"), ("dashboard", "/")]:
                     log(f"wrk {path} ({SECS} s, c=16)")
-                    row[name] = wrk(port, path, cookie)
+                    row[name] = wrk(port, path, cookie, server.pid)
                 log(f"{ROUND_TRIPS} timer start+stop round trips")
                 row["timer"], acked = timer_round_trips(port, token, ROUND_TRIPS)
                 # One more acknowledged start, then SIGKILL: it must be there after the crash.
@@ -226,6 +258,19 @@ def main():
                 if server.poll() is None:
                     server.kill()
                     server.wait()
+            if n == min(SIZES):
+                # The same round trips with DB_SYNCHRONOUS=full (an fsync per commit).
+                port = free_port()
+                server = start_server(data, port, sync="full")
+                try:
+                    log(f"{ROUND_TRIPS // 3} round trips with DB_SYNCHRONOUS=full")
+                    c = http.client.HTTPConnection("127.0.0.1", port)
+                    c.request("POST", "/api/v1/timer/stop", "", {"Authorization": f"Bearer {token}"})
+                    c.getresponse().read()
+                    full_rate, _ = timer_round_trips(port, token, ROUND_TRIPS // 3)
+                finally:
+                    server.terminate()
+                    server.wait()
             if plans is None or n == max(SIZES):
                 plans = query_plans(data)
             results.append(row)
@@ -233,12 +278,17 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
 
     print(f"## Time tracking benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t2 -c16 -d{SECS}s)\n")
-    print("| Entries in DB | GET /entries req/s (p50 / p99) | GET / req/s (p50 / p99) | timer start+stop round trips/s | all acknowledged writes after kill -9 |")
-    print("|---:|---:|---:|---:|:---:|")
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    print(f"Load average at the end: {' '.join(load)} (other work on the machine lowers req/s; CPU ms per request does not move with it).\n")
+    print("| Entries in DB | GET /entries req/s (p50 / p99) | CPU ms/req | GET / req/s (p50 / p99) | CPU ms/req | timer start+stop round trips/s | acknowledged writes after kill -9 |")
+    print("|---:|---:|---:|---:|---:|---:|:---:|")
     for r in results:
-        e, d = r["entries"], r["dashboard"]
+        e, d = r["list"], r["dashboard"]
         err = "" if e[3] == 0 and d[3] == 0 else f" (non-2xx: {e[3]}/{d[3]})"
-        print(f"| {r['entries']:,} | {e[0]:,.0f} ({e[1]} / {e[2]}) | {d[0]:,.0f} ({d[1]} / {d[2]}) | {r['timer']:,.0f} | {'yes' if r['durable'] else 'NO'}{err} |")
+        print(f"| {r['size']:,} | {e[0]:,.0f} ({e[1]} / {e[2]}) | {e[4]:.2f} | {d[0]:,.0f} ({d[1]} / {d[2]}) | {d[4]:.2f} | {r['timer']:,.0f} | {'all kept' if r['durable'] else 'LOST'}{err} |")
+    if full_rate is not None:
+        print(f"\nTimer start+stop with DB_SYNCHRONOUS=full ({min(SIZES):,} entries): {full_rate:,.0f} round trips/s.")
     print("\n### Query plans (largest DB)\n")
     for name, lines in plans or []:
         print(f"{name}:\n```")

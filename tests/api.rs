@@ -370,6 +370,36 @@ async fn bad_input_is_a_400_with_a_clear_message_never_a_500() {
     )
     .await;
     assert_eq!(status, Status::BadRequest);
+    // The edges of i64 and of RFC 3339: answers, never a panic or a 500.
+    let (status, _) = call(
+        &app.client,
+        "GET",
+        "/api/v1/time-entries?offset=9223372036854775807&limit=9223372036854775807",
+        &tok,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": "9999-12-31T20:00:00Z", "end": "9999-12-31T23:00:00Z", "break_seconds": i64::MAX })),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest, "{body}");
+    let (status, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": "9999-12-31T20:00:00Z", "end": "9999-12-31T23:00:00Z" })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let (status, _) = call(&app.client, "GET", "/api/v1/time-entries", &tok, None).await;
+    assert_eq!(status, Status::Ok);
     let (status, _) = call(
         &app.client,
         "POST",
@@ -504,4 +534,44 @@ async fn a_cookie_session_needs_the_csrf_header_to_write() {
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::Created);
+}
+
+#[rocket::async_test]
+async fn a_booked_entry_overlapping_the_running_timer_is_flagged() {
+    let (app, tok, pid) = setup().await;
+    let (_, running) = call(
+        &app.client,
+        "POST",
+        "/api/v1/timer/start",
+        &tok,
+        Some(json!({ "project_id": pid })),
+    )
+    .await;
+    let now = chrono::Utc::now();
+    let start = (now - chrono::Duration::minutes(30)).to_rfc3339();
+    let end = (now + chrono::Duration::minutes(5)).to_rfc3339();
+    let (status, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": start, "end": end })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["overlaps"], json!([running["id"]]));
+    let old = "2020-01-01T09:00:00Z";
+    let (_, body) = call(
+        &app.client,
+        "POST",
+        "/api/v1/time-entries",
+        &tok,
+        Some(json!({ "project_id": pid, "start": old, "end": "2020-01-01T10:00:00Z" })),
+    )
+    .await;
+    assert_eq!(
+        body["overlaps"],
+        json!([]),
+        "the running timer started long after"
+    );
 }

@@ -364,6 +364,25 @@ async fn bad_manual_entries_get_a_clear_4xx() {
             ("date", "2026-06-01".into()),
             ("duration", "1:00".into()),
         ],
+        vec![
+            ("project_id", web.to_string()),
+            ("mode", "duration".into()),
+            ("date", "2026-06-01".into()),
+            ("duration", "99999999999999999:00".into()),
+        ],
+        vec![
+            ("project_id", web.to_string()),
+            ("mode", "duration".into()),
+            ("date", "262143-12-31".into()),
+            ("duration", "1:00".into()),
+        ],
+        vec![
+            ("project_id", web.to_string()),
+            ("mode", "range".into()),
+            ("start", "2026-06-01T09:00".into()),
+            ("end", "2026-06-01T10:00".into()),
+            ("break_minutes", "9223372036854775807".into()),
+        ],
     ] {
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let res = post_form(&app.client, "/entries/new", "/entries", &pairs).await;
@@ -384,6 +403,14 @@ async fn bad_manual_entries_get_a_clear_4xx() {
         app.get_html("/entries?project=abc").await.0,
         Status::BadRequest
     );
+    // Numbers at the edge of i64 and dates at the edge of the calendar: a 4xx, never a panic.
+    for (path, status) in [
+        ("/entries?preset=custom&to=262143-12-31", Status::BadRequest),
+        ("/entries?page=9223372036854775807", Status::Ok),
+        ("/reports?preset=custom&from=0001-01-01", Status::BadRequest),
+    ] {
+        assert_eq!(app.get_html(path).await.0, status, "{path}");
+    }
 }
 
 #[rocket::async_test]

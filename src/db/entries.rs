@@ -234,8 +234,10 @@ pub fn auto_stop(
     user_id: Option<i64>,
     now: i64,
 ) -> Result<Vec<(i64, i64)>, DbError> {
+    // INDEXED BY: the partial index holds only running timers, so this stays a handful of
+    // rows however large the history grows (the planner would otherwise range-scan start_at).
     let mut stmt = conn.prepare_cached(
-        "UPDATE time_entries SET
+        "UPDATE time_entries INDEXED BY one_running_timer SET
             end_at = start_at + ?1,
             break_seconds = min(?1, break_seconds + CASE
                 WHEN paused_at IS NOT NULL AND paused_at < start_at + ?1 THEN start_at + ?1 - paused_at
@@ -252,6 +254,12 @@ pub fn auto_stop(
     Ok(rows)
 }
 
+/// Finished entries that overlap [start, end) are looked for among those that started at most
+/// this long before `start`, so the check reads a small index range, not the whole history.
+/// Manual entries are at most 7 days long; only a timer left running for weeks with auto-stop
+/// off could be longer, and then the (advisory) overlap warning may miss it.
+const OVERLAP_WINDOW_SECS: i64 = 31 * 24 * 3600;
+
 /// The user's other entries that overlap [start, end) (a running one counts up to now).
 pub fn overlapping(
     conn: &Connection,
@@ -262,14 +270,30 @@ pub fn overlapping(
     now: i64,
 ) -> Result<Vec<EntryRow>, DbError> {
     let sql = format!(
-        "{} WHERE e.user_id = ?2 AND e.start_at < ?4 AND coalesce(e.end_at, ?1) > ?3
-           AND e.id IS NOT ?5 ORDER BY e.start_at",
+        "{} WHERE e.user_id = ?2 AND e.start_at < ?4 AND e.start_at >= ?6
+           AND coalesce(e.end_at, ?1) > ?3 AND e.id IS NOT ?5 ORDER BY e.start_at",
         select()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params![now, user_id, start, end, exclude_id], from_row)?
+    let mut rows: Vec<EntryRow> = stmt
+        .query_map(
+            params![
+                now,
+                user_id,
+                start,
+                end,
+                exclude_id,
+                start - OVERLAP_WINDOW_SECS
+            ],
+            from_row,
+        )?
         .collect::<Result<_, _>>()?;
+    if let Some(running) = running_for_user(conn, user_id, now)? {
+        let overlaps = running.start_at < end && now > start && Some(running.id) != exclude_id;
+        if overlaps && !rows.iter().any(|r| r.id == running.id) {
+            rows.push(running);
+        }
+    }
     Ok(rows)
 }
 

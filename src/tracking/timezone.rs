@@ -68,7 +68,8 @@ pub fn parse_local_datetime(tz: Tz, value: &str) -> Option<i64> {
     let naive = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M"))
-        .ok()?;
+        .ok()
+        .filter(|n| YEARS.contains(&n.year()))?;
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|t| t.timestamp())
@@ -79,8 +80,13 @@ pub fn format_local_input(tz: Tz, at: i64) -> String {
     to_local(tz, at).format("%Y-%m-%dT%H:%M").to_string()
 }
 
+/// Dates people may type: far enough from chrono's limits that date arithmetic can't overflow.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
+
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
 }
 
 #[cfg(test)]

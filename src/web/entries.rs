@@ -143,8 +143,8 @@ fn span(f: &EntryForm, s: &OrgSettings) -> AppResult<(i64, i64, i64)> {
         Some(v) => {
             v.parse::<i64>()
                 .ok()
-                .filter(|m| *m >= 0)
-                .ok_or_else(|| bad("The break is a number of minutes."))?
+                .filter(|m| (0..=7 * 24 * 60).contains(m))
+                .ok_or_else(|| bad("The break is a number of minutes (at most a week)."))?
                 * 60
         }
     };

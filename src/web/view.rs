@@ -228,8 +228,9 @@ impl ListParams {
         ))
     }
 
+    /// The page number, kept small enough that its offset can't overflow.
     pub fn page(&self) -> AppResult<i64> {
-        Ok(id(&self.page, "page")?.unwrap_or(1).max(1))
+        Ok(id(&self.page, "page")?.unwrap_or(1).clamp(1, 1_000_000))
     }
 
     /// The query string of this filter (without the page), for links and exports.
@@ -266,20 +267,25 @@ pub fn presets() -> Vec<(&'static str, &'static str)> {
     PRESETS.to_vec()
 }
 
-/// A duration typed as `1:30`, `1.5` or `90m`, in seconds.
+/// A duration typed as `1:30`, `1.5` or `90m`, in seconds (at most a week).
 pub fn parse_duration(raw: &str) -> Option<i64> {
+    const MAX: i64 = 7 * 24 * 3600;
     let v = raw.trim().to_lowercase();
     let secs = if let Some((h, m)) = v.split_once(':') {
         let (h, m): (i64, i64) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
-        if !(0..60).contains(&m) || h < 0 {
+        if !(0..60).contains(&m) || !(0..=MAX / 3600).contains(&h) {
             return None;
         }
         h * 3600 + m * 60
     } else if let Some(m) = v.strip_suffix('m') {
-        m.trim().parse::<i64>().ok()? * 60
+        m.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|m| (0..=MAX / 60).contains(m))?
+            * 60
     } else {
         let h: f64 = v.strip_suffix('h').unwrap_or(&v).trim().parse().ok()?;
-        if !h.is_finite() || !(0.0..=24.0 * 7.0).contains(&h) {
+        if !h.is_finite() || !(0.0..=(MAX / 3600) as f64).contains(&h) {
             return None;
         }
         (h * 3600.0).round() as i64
@@ -297,7 +303,17 @@ mod tests {
         assert_eq!(parse_duration("1.5"), Some(5400));
         assert_eq!(parse_duration("90m"), Some(5400));
         assert_eq!(parse_duration("2h"), Some(7200));
-        for bad in ["", "0", "1:75", "abc", "-1", "NaN"] {
+        for bad in [
+            "",
+            "0",
+            "1:75",
+            "abc",
+            "-1",
+            "NaN",
+            "99999999999999999:00",
+            "9223372036854775807m",
+            "1e300",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }
