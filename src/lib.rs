@@ -92,6 +92,8 @@ pub fn build_rocket(config: Config, db: Db) -> Rocket<Build> {
         // Client IPs come from our ClientIp guard, which trusts only TRUSTED_PROXIES.
         ip_header: None,
         log_level: LogLevel::Critical,
+        // The connection pool has 8 connections; more blocking threads would only wait.
+        max_blocking: 32,
         cli_colors: false,
         shutdown: Shutdown {
             grace: 5,

@@ -1,11 +1,10 @@
-//! Argon2id password hashing, always on the blocking pool and at most a few at a time, so a
-//! storm of sign-ins never stalls the async workers or starves other requests of CPU.
+//! Argon2id password hashing on a few dedicated low-priority threads, so a storm of sign-ins
+//! never stalls the async workers or takes CPU from other requests.
 
-use std::sync::OnceLock;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
-use rocket::tokio::sync::Semaphore;
 
 use super::AuthError;
 
@@ -45,24 +44,63 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_sync("not-a-real-password-ever").unwrap_or_default())
 }
 
-fn slots() -> &'static Semaphore {
-    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| {
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads: half the cores, at the lowest CPU priority, so that a storm of
+/// sign-ins queues here and never takes CPU from other requests.
+fn hashers() -> &'static Mutex<mpsc::Sender<Job>> {
+    static HASHERS: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    HASHERS.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Semaphore::new((cores / 2).max(1))
+        for i in 0..(cores / 2).max(1) {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    lowest_priority();
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password hashing thread");
+            }
+        }
+        Mutex::new(tx)
     })
+}
+
+/// Linux keeps a nice value per thread: this lowers only the calling hashing thread.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority has no memory-safety preconditions; `0` means this thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
 }
 
 async fn on_hash_pool<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AuthError> {
-    let _permit = slots()
-        .acquire()
-        .await
+    let (tx, rx) = rocket::tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(f());
+    });
+    hashers()
+        .lock()
+        .map_err(|e| AuthError::Hash(e.to_string()))?
+        .send(job)
         .map_err(|e| AuthError::Hash(e.to_string()))?;
-    rocket::tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AuthError::Hash(e.to_string()))
+    rx.await.map_err(|e| AuthError::Hash(e.to_string()))
 }
 
 pub async fn hash(password: String) -> Result<String, AuthError> {
