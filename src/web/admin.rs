@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::layout::Layout;
 use super::view::{actor, entry_views};
-use crate::auth::csrf::CsrfForm;
+use crate::auth::csrf::{CsrfForm, CsrfOnly};
 use crate::auth::guards::{AdminUser, Client};
 use crate::auth::{accounts, setup, username};
 use crate::db::users::{self, NewUser, User};
@@ -63,19 +63,13 @@ pub async fn board(
         .await
 }
 
-#[derive(FromForm)]
-pub struct PlainForm {
-    csrf_token: String,
-}
-has_csrf!(PlainForm);
-
 #[post("/admin/users/<id>/stop-timer", data = "<_form>")]
 pub async fn stop_timer(
     state: &State<AppState>,
     admin: AdminUser,
     client: Client,
     id: i64,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     let actor = actor(&admin.0, &client);
     state
@@ -91,7 +85,7 @@ pub async fn reviewed(
     admin: AdminUser,
     client: Client,
     id: i64,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     let actor = actor(&admin.0, &client);
     state
@@ -276,7 +270,7 @@ pub async fn reset_password(
     client: Client,
     layout: Layout,
     id: i64,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<(Status, Template)> {
     let user = target(state, id).await?;
     if !user.is_active {
@@ -346,7 +340,7 @@ pub async fn deactivate(
     admin: AdminUser,
     client: Client,
     id: i64,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     let user = target(state, id).await?;
     let actor = actor(&admin.0, &client);
@@ -363,7 +357,7 @@ pub async fn activate(
     admin: AdminUser,
     client: Client,
     id: i64,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     let user = target(state, id).await?;
     let actor = actor(&admin.0, &client);
@@ -565,7 +559,7 @@ pub async fn backup_now(
     admin: AdminUser,
     client: Client,
     layout: Layout,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Template> {
     let dest = backup::default_path(&state.config.data_dir);
     let shown = dest.display().to_string();

@@ -8,7 +8,7 @@ use rocket_dyn_templates::{context, Template};
 
 use super::layout::Layout;
 use super::view::{actor, entry_view, entry_views, options};
-use crate::auth::csrf::CsrfForm;
+use crate::auth::csrf::{CsrfForm, CsrfOnly};
 use crate::auth::guards::{Client, CurrentUser};
 use crate::db::entries::{self, Filter};
 use crate::db::{self};
@@ -116,19 +116,13 @@ pub async fn switch(
     Ok(Redirect::to("/"))
 }
 
-#[derive(FromForm)]
-pub struct PlainForm {
-    csrf_token: String,
-}
-has_csrf!(PlainForm);
-
 /// Starts a timer like the last finished entry (same project, task and notes).
 #[post("/timer/repeat", data = "<_form>")]
 pub async fn repeat(
     state: &State<AppState>,
     user: CurrentUser,
     client: Client,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     let actor = actor(&user, &client);
     let uid = user.user.id;
@@ -177,7 +171,7 @@ pub async fn stop(
     state: &State<AppState>,
     user: CurrentUser,
     client: Client,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     simple(state, &user, &client, timer::stop).await
 }
@@ -187,7 +181,7 @@ pub async fn pause(
     state: &State<AppState>,
     user: CurrentUser,
     client: Client,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     simple(state, &user, &client, timer::pause).await
 }
@@ -197,7 +191,7 @@ pub async fn resume(
     state: &State<AppState>,
     user: CurrentUser,
     client: Client,
-    _form: CsrfForm<PlainForm>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> AppResult<Redirect> {
     simple(state, &user, &client, timer::resume).await
 }
