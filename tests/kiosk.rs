@@ -563,3 +563,37 @@ async fn people_set_their_pin_and_badge_on_the_profile_with_their_password() {
     .await;
     assert_eq!(res.status(), Status::Conflict);
 }
+
+#[rocket::async_test]
+async fn an_admin_clears_a_lost_badge_and_pin() {
+    let app = kiosk_app(&[]).await;
+    let id = with_pin(&app, "lost", false);
+    with_badge(&app, id, BADGE);
+    app.add_user("boss", Some(PASSWORD), true);
+    app.login("boss", Some(PASSWORD)).await;
+    let res = post_form(
+        &app.client,
+        "/admin/users",
+        &format!("/admin/users/{id}/clear-kiosk"),
+        &[],
+    )
+    .await;
+    assert_eq!(location(&res), "/admin/users?notice=kiosk_cleared");
+    drop(res);
+    let terminal = app.second_browser().await;
+    assert_eq!(
+        identify(&terminal, &[("badge", BADGE)]).await.status(),
+        Status::Unauthorized
+    );
+    let terminal = app.second_browser().await;
+    assert_eq!(
+        identify(&terminal, &[("username", "lost"), ("pin", PIN)])
+            .await
+            .status(),
+        Status::Unauthorized
+    );
+    assert_eq!(
+        app.sql::<i64>("SELECT count(*) FROM audit_log WHERE action = 'admin.user.clear_kiosk'"),
+        1
+    );
+}

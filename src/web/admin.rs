@@ -28,6 +28,9 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "saved" => "Settings saved.",
         "deactivated" => "Account deactivated: its sessions ended and its timer stopped.",
         "activated" => "Account activated.",
+        "kiosk_cleared" => {
+            "Kiosk PIN and badge removed; the person sets new ones on their profile."
+        }
         "role" => "Role changed; the person's sessions were ended.",
         _ => return None,
     })
@@ -366,6 +369,41 @@ pub async fn activate(
         .run(move |c| accounts::activate(c, &actor, &user, "admin.user.activate", db::now()))
         .await?;
     Ok(Redirect::to("/admin/users?notice=activated"))
+}
+
+/// Removes a person's kiosk PIN and badge (a lost badge, a PIN seen by others).
+#[post("/admin/users/<id>/clear-kiosk", data = "<_form>")]
+pub async fn clear_kiosk(
+    state: &State<AppState>,
+    admin: AdminUser,
+    client: Client,
+    id: i64,
+    _form: CsrfForm<CsrfOnly>,
+) -> AppResult<Redirect> {
+    let user = target(state, id).await?;
+    let (actor, ip) = (admin.0.user.id, client.ip.to_string());
+    state
+        .db
+        .run(move |c| -> Result<(), db::DbError> {
+            let tx = c.transaction()?;
+            users::set_pin_hash(&tx, user.id, None)?;
+            users::set_badge_hash(&tx, user.id, None)?;
+            db::audit::record(
+                &tx,
+                &db::audit::Entry {
+                    actor_user_id: Some(actor),
+                    action: "admin.user.clear_kiosk",
+                    target: Some(&user.username),
+                    detail: None,
+                    client_ip: Some(&ip),
+                },
+                db::now(),
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    Ok(Redirect::to("/admin/users?notice=kiosk_cleared"))
 }
 
 #[derive(Serialize)]

@@ -65,6 +65,7 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 admin::set_role,
                 admin::deactivate,
                 admin::activate,
+                admin::clear_kiosk,
                 admin::settings,
                 admin::save_settings,
                 admin::system,
