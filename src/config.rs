@@ -519,10 +519,18 @@ impl Config {
             ],
         );
         let timezone = r.get("TZ");
+        let tz_warning = timezone
+            .as_deref()
+            .filter(|tz| tz.parse::<chrono_tz::Tz>().is_err())
+            .map(|tz| {
+                format!(
+                    "TZ={tz:?} is not an IANA timezone name (like Europe/Berlin); the organisation timezone falls back to UTC until an admin sets it (settings set timezone)"
+                )
+            });
 
         let oidc = read_oidc(&mut r, auth_method, public_url.as_ref());
 
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<String> = tz_warning.into_iter().collect();
         for name in vars.keys() {
             let known = |list: &[&str]| {
                 list.contains(&name.as_str())
@@ -956,6 +964,20 @@ mod tests {
         assert_eq!(
             c.secret_key.unwrap().expose(),
             "0123456789abcdef0123456789abcdef"
+        );
+    }
+
+    #[test]
+    fn a_timezone_that_is_not_an_iana_name_warns() {
+        assert!(load(&[("TZ", "Europe/Berlin")])
+            .unwrap()
+            .warnings
+            .is_empty());
+        let c = load(&[("TZ", "Mars/Base")]).unwrap();
+        assert!(
+            c.warnings.iter().any(|w| w.contains("TZ=\"Mars/Base\"")),
+            "{:?}",
+            c.warnings
         );
     }
 

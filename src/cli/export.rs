@@ -89,7 +89,8 @@ pub fn run(cmd: ExportCommand, config: Config) -> CliResult {
         Some(path) => {
             std::fs::write(&path, body)
                 .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
-            eprintln!("wrote {} entries to {}", rows.len(), path.display());
+            let noun = if rows.len() == 1 { "entry" } else { "entries" };
+            eprintln!("wrote {} {noun} to {}", rows.len(), path.display());
         }
         None => print!("{body}"),
     }

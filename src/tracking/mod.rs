@@ -1,5 +1,5 @@
-//! Time tracking rules, one code path per action: web pages, the API, the CLI (and the kiosk
-//! later) all call these functions with their own `Source`.
+//! Time tracking rules, one code path per action: web pages, the API, the CLI and the kiosk
+//! all call these functions with their own `Source`.
 
 pub mod entries;
 pub mod export;
