@@ -135,18 +135,30 @@ pub fn start(
     let tx = immediate(conn)?;
     sweep(&tx, Some(req.user_id), now)?;
     let entry = insert_running(&tx, req, now, source, now)?;
-    if actor.user_id != Some(req.user_id) {
+    record_if_for_someone_else(&tx, actor, "timer.start_for", &entry, now)?;
+    tx.commit()?;
+    Ok(entry)
+}
+
+/// An admin acting on another person's timer leaves an audit row; one's own timer does not.
+fn record_if_for_someone_else(
+    tx: &Connection,
+    actor: &Actor,
+    action: &str,
+    entry: &EntryRow,
+    now: i64,
+) -> TrackingResult<()> {
+    if actor.user_id != Some(entry.user_id) {
         record(
-            &tx,
+            tx,
             actor,
-            "timer.start_for",
+            action,
             &format!("entry:{}", entry.id),
             Some(json!({ "user": entry.username })),
             now,
         )?;
     }
-    tx.commit()?;
-    Ok(entry)
+    Ok(())
 }
 
 /// Ends the running entry at `now` (or one second after its start, so it is never empty).
@@ -183,16 +195,7 @@ pub fn stop(
     let tx = immediate(conn)?;
     sweep(&tx, Some(user_id), now)?;
     let entry = finish_running(&tx, user_id, now)?;
-    if actor.user_id != Some(user_id) {
-        record(
-            &tx,
-            actor,
-            "timer.stop_for",
-            &format!("entry:{}", entry.id),
-            Some(json!({ "user": entry.username })),
-            now,
-        )?;
-    }
+    record_if_for_someone_else(&tx, actor, "timer.stop_for", &entry, now)?;
     tx.commit()?;
     Ok(entry)
 }
