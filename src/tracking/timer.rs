@@ -225,20 +225,14 @@ pub fn pause(
     user_id: i64,
     now: i64,
 ) -> TrackingResult<EntryRow> {
-    check_actor(actor, user_id)?;
-    let tx = immediate(conn)?;
-    let running =
-        entries::running_for_user(&tx, user_id, now)?.ok_or(TrackingError::NoTimerRunning)?;
-    if running.paused_at.is_some() {
-        return Err(TrackingError::Conflict(
-            "The timer is already paused.".into(),
-        ));
-    }
-    entries::set_pause(&tx, running.id, Some(now), running.break_seconds, now)?;
-    let entry = entries::by_id(&tx, running.id, now)?
-        .ok_or(TrackingError::NotFound("The entry vanished."))?;
-    tx.commit()?;
-    Ok(entry)
+    change_pause(conn, actor, user_id, now, |running| {
+        match running.paused_at {
+            Some(_) => Err(TrackingError::Conflict(
+                "The timer is already paused.".into(),
+            )),
+            None => Ok((Some(now), running.break_seconds)),
+        }
+    })
 }
 
 pub fn resume(
@@ -247,15 +241,28 @@ pub fn resume(
     user_id: i64,
     now: i64,
 ) -> TrackingResult<EntryRow> {
+    change_pause(conn, actor, user_id, now, |running| {
+        match running.paused_at {
+            None => Err(TrackingError::Conflict("The timer is not paused.".into())),
+            Some(paused_at) => Ok((None, running.break_seconds + (now - paused_at).max(0))),
+        }
+    })
+}
+
+/// Sets the running entry's pause state to what `next` computes: (paused since, break seconds).
+fn change_pause(
+    conn: &mut Connection,
+    actor: &Actor,
+    user_id: i64,
+    now: i64,
+    next: impl FnOnce(&EntryRow) -> TrackingResult<(Option<i64>, i64)>,
+) -> TrackingResult<EntryRow> {
     check_actor(actor, user_id)?;
     let tx = immediate(conn)?;
     let running =
         entries::running_for_user(&tx, user_id, now)?.ok_or(TrackingError::NoTimerRunning)?;
-    let Some(paused_at) = running.paused_at else {
-        return Err(TrackingError::Conflict("The timer is not paused.".into()));
-    };
-    let breaks = running.break_seconds + (now - paused_at).max(0);
-    entries::set_pause(&tx, running.id, None, breaks, now)?;
+    let (paused_at, breaks) = next(&running)?;
+    entries::set_pause(&tx, running.id, paused_at, breaks, now)?;
     let entry = entries::by_id(&tx, running.id, now)?
         .ok_or(TrackingError::NotFound("The entry vanished."))?;
     tx.commit()?;
