@@ -1,11 +1,12 @@
 //! `AppError`: what a handler can fail with, mapped to a status and an HTML page or JSON body
 //! in one place. The cause goes to the log; the person gets a sentence.
 
+use crate::context;
+use crate::web::templates::Template;
 use rocket::http::{Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::serde::json::Json;
-use rocket_dyn_templates::{context, Template};
 
 use crate::auth::AuthError;
 use crate::db::DbError;

@@ -105,9 +105,7 @@ pub fn build_rocket(config: Config, db: Db) -> Rocket<Build> {
     if let Some(k) = &config.secret_key {
         rocket_config.secret_key = SecretKey::derive_from(k.expose().as_bytes());
     }
-    let figment = Figment::from(rocket_config)
-        .merge(("template_dir", config.data_dir.join("templates")))
-        .merge(("ident", "TimeTracker"));
+    let figment = Figment::from(rocket_config).merge(("ident", "TimeTracker"));
     let oidc = config
         .auth_method
         .uses_sso()

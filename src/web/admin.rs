@@ -1,11 +1,12 @@
 //! Administrator pages: who is working now and what needs review, users, settings, and the
 //! system page with "backup now".
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{get, post, State};
-use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
 
 use super::layout::Layout;

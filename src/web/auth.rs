@@ -1,12 +1,13 @@
 //! Sign-in and sign-out pages.
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Redirect;
 use rocket::Either;
 use rocket::{get, post, State};
-use rocket_dyn_templates::{context, Template};
 
 use super::layout::{notice_text, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfOnly};

@@ -1,10 +1,11 @@
 //! The signed-in home page: the running timer, start/stop/switch/pause, "repeat last",
 //! today's and this week's totals, and recent entries. The timer buttons post here.
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::response::Redirect;
 use rocket::{get, post, State};
-use rocket_dyn_templates::{context, Template};
 
 use super::layout::Layout;
 use super::view::{actor, entry_view, entry_views, options};

@@ -1,11 +1,12 @@
 //! The entries list (filters, totals over the whole filtered set, pagination, CSV of exactly
 //! that set) and the manual entry form (create, edit, delete).
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::http::{ContentType, Header};
 use rocket::response::{Redirect, Responder};
 use rocket::{get, post, State};
-use rocket_dyn_templates::{context, Template};
 use rusqlite::Connection;
 
 use super::layout::Layout;

@@ -2,11 +2,12 @@
 //! Only these routes accept the kiosk session; every timer action goes through the same
 //! `tracking::timer` functions as the rest of the app, with `source = kiosk`.
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::Redirect;
 use rocket::{get, post, Either, State};
-use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
 
 use crate::auth::csrf::{CsrfForm, CsrfOnly, CsrfToken};

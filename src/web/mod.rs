@@ -51,7 +51,17 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 }
             })
         }))
-        .attach(templates::fairing(override_dir))
+        .attach(AdHoc::try_on_ignite("templates", move |rocket| {
+            Box::pin(async move {
+                match templates::Templates::load(&override_dir) {
+                    Ok(t) => Ok(rocket.manage(t)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a page template is invalid");
+                        Err(rocket)
+                    }
+                }
+            })
+        }))
         .attach(headers::SecurityHeaders)
         .mount(
             "/",

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use super::templates::Template;
+use crate::context;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::Redirect;
 use rocket::time::Duration;
 use rocket::{get, State};
-use rocket_dyn_templates::{context, Template};
 
 use super::layout::Layout;
 use crate::auth::guards::{AdminUser, Client};

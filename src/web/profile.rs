@@ -1,11 +1,12 @@
 //! The profile page: change or set a password, sign out everywhere.
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
 use rocket::Either;
 use rocket::{get, post, State};
-use rocket_dyn_templates::{context, Template};
 
 use super::layout::{notice_text, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfOnly};

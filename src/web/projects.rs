@@ -1,9 +1,10 @@
 //! Clients, projects and tasks: everyone sees them, administrators create and archive them.
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::response::Redirect;
 use rocket::{get, post, State};
-use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
 
 use super::layout::Layout;

@@ -1,8 +1,9 @@
 //! Reports: totals grouped by day, week, project, client or user, raw and rounded, with a
 //! server-rendered SVG bar chart, a CSV and a printable view.
 
+use super::templates::Template;
+use crate::context;
 use rocket::{get, State};
-use rocket_dyn_templates::{context, Template};
 
 use super::entries::Csv;
 use super::layout::Layout;

@@ -1,11 +1,12 @@
 //! One-time links: the first-admin setup page and the set-password page.
 
+use super::templates::Template;
+use crate::context;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
 use rocket::Either;
 use rocket::{get, post, State};
-use rocket_dyn_templates::{context, Template};
 
 use super::layout::Layout;
 use crate::auth::csrf::CsrfForm;
