@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::rounding::Rounding;
 use super::settings::OrgSettings;
-use super::timezone::{self, day_start, local_date, week_start_date};
+use super::timezone::{self, day_label, day_start, local_date, week_start_date};
 use crate::db::entries::EntryRow;
 
 /// The date range presets of the filter bar.
@@ -183,7 +183,7 @@ pub fn group(rows: &[EntryRow], by: GroupBy, s: &OrgSettings, rounding: Rounding
         let (key, label) = match by {
             GroupBy::Day => {
                 let d = local_date(s.tz, e.start_at);
-                (d.to_string(), d.format("%a %Y-%m-%d").to_string())
+                (d.to_string(), day_label(d))
             }
             GroupBy::Week => {
                 let w = week_start_date(local_date(s.tz, e.start_at), s.week_start);

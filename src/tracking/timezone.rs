@@ -1,7 +1,9 @@
 //! Day and week boundaries in the organisation's timezone. Instants are UTC epoch seconds;
 //! only the boundaries of days and weeks depend on the zone (and move with DST).
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Timelike, Utc, Weekday,
+};
 use chrono_tz::Tz;
 
 /// The zone named `name` (IANA, e.g. `Europe/Berlin`), if it exists.
@@ -75,6 +77,17 @@ pub fn parse_local_datetime(tz: Tz, value: &str) -> Option<i64> {
         .map(|t| t.timestamp())
 }
 
+/// A day as the pages show it: `Thu 2026-12-03`. Written directly rather than through a
+/// strftime pattern, which is parsed anew on every call (this runs for every listed row).
+pub fn day_label(date: NaiveDate) -> String {
+    format!("{} {date}", date.weekday())
+}
+
+/// The local wall-clock time of an instant, `HH:MM`.
+pub fn clock(local: &DateTime<Tz>) -> String {
+    format!("{:02}:{:02}", local.hour(), local.minute())
+}
+
 /// The value for an HTML datetime-local field.
 pub fn format_local_input(tz: Tz, at: i64) -> String {
     to_local(tz, at).format("%Y-%m-%dT%H:%M").to_string()
@@ -98,6 +111,19 @@ mod tests {
     }
 
     #[test]
+    fn day_label_and_clock_match_the_strftime_forms() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        let at = to_local(tz, 1_796_285_400); // 2026-12-03 08:10 UTC
+        assert_eq!(
+            day_label(at.date_naive()),
+            at.format("%a %Y-%m-%d").to_string()
+        );
+        assert_eq!(day_label(at.date_naive()), "Thu 2026-12-03");
+        assert_eq!(clock(&at), "09:10");
+        assert_eq!(clock(&to_local(tz, 1_796_252_400)), "00:00"); // local midnight, zero-padded
+    }
+
+    #[test]
     fn days_around_a_dst_change_are_23_and_25_hours_long() {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
         let spring = day_start(tz, date("2026-03-30")) - day_start(tz, date("2026-03-29"));
@@ -111,7 +137,7 @@ mod tests {
         // Santiago skips 00:00-01:00 on its spring-forward day.
         let tz: Tz = "America/Santiago".parse().unwrap();
         let start = day_start(tz, date("2026-09-06"));
-        assert_eq!(to_local(tz, start).format("%H:%M").to_string(), "01:00");
+        assert_eq!(clock(&to_local(tz, start)), "01:00");
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub struct EntryView {
 }
 
 pub fn entry_view(e: &EntryRow, tz: Tz) -> EntryView {
-    let local = |t: i64| timezone::to_local(tz, t).format("%H:%M").to_string();
+    let start = timezone::to_local(tz, e.start_at);
     EntryView {
         id: e.id,
         username: e.username.clone(),
@@ -56,11 +56,11 @@ pub fn entry_view(e: &EntryRow, tz: Tz) -> EntryView {
         project: e.project.clone(),
         client: e.client.clone(),
         task: e.task.clone(),
-        date: timezone::to_local(tz, e.start_at)
-            .format("%a %Y-%m-%d")
-            .to_string(),
-        start: local(e.start_at),
-        end: e.end_at.map(local),
+        date: timezone::day_label(start.date_naive()),
+        start: timezone::clock(&start),
+        end: e
+            .end_at
+            .map(|t| timezone::clock(&timezone::to_local(tz, t))),
         start_at: e.start_at,
         paused_at: e.paused_at,
         break_seconds: e.break_seconds,
