@@ -664,3 +664,16 @@ fn set_pin_and_set_badge_read_stdin() {
         "badges are unique"
     );
 }
+
+#[test]
+fn a_broken_template_override_stops_serve_with_exit_1_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("data/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("login.html.j2"), "{% if %}broken").unwrap();
+    let port = free_port().to_string();
+    let o = tt(dir.path(), &["serve", "--port", &port], &[], None);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let logs = format!("{}{}", out(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(logs.contains("login.html"), "{logs}");
+}

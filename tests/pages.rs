@@ -246,11 +246,20 @@ async fn template_overrides_in_the_data_dir_replace_embedded_ones() {
     std::fs::create_dir_all(dir.path().join("templates")).unwrap();
     std::fs::write(
         dir.path().join("templates/dashboard.html.j2"),
-        "{% extends \"base.html\" %}{% block content %}Custom office board{% endblock %}",
+        "{% extends \"base.html\" %}{% block content %}Custom office board \
+         {% include \"myfooter.html\" %}{% endblock %}",
+    )
+    .unwrap();
+    // A file with no embedded namesake is a partial that overrides can include.
+    std::fs::write(
+        dir.path().join("templates/myfooter.html.j2"),
+        "Call {{ '<Ops>' }} on 123",
     )
     .unwrap();
     let app = TestApp::on_dir(dir, &[]).await;
     app.add_user("alice", Some(PASSWORD), false);
     app.login("alice", Some(PASSWORD)).await;
-    assert!(app.get_html("/").await.1.contains("Custom office board"));
+    let html = app.get_html("/").await.1;
+    assert!(html.contains("Custom office board"), "{html}");
+    assert!(html.contains("Call &lt;Ops&gt; on 123"), "{html}");
 }

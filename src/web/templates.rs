@@ -34,10 +34,16 @@ impl Templates {
             let Some(name) = file.strip_suffix(".j2") else {
                 continue;
             };
-            let source = match std::fs::read_to_string(override_dir.join(&*file)) {
+            let path = override_dir.join(&*file);
+            let source = match std::fs::read_to_string(&path) {
                 Ok(custom) => {
                     tracing::info!(template = %file, "using the operator's template override");
                     custom
+                }
+                // An override that exists but cannot be read (permissions, not UTF-8) stops
+                // the start: silently serving the stock page would hide the operator's mistake.
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(unreadable(&path, e))
                 }
                 Err(_) => {
                     let embedded = Embedded::get(&file)
@@ -48,12 +54,48 @@ impl Templates {
             };
             env.add_template_owned(name.to_string(), source)?;
         }
+        // Extra files (a footer partial, say) that overrides can `include` by name.
+        for (name, source) in extra_templates(override_dir)? {
+            env.add_template_owned(name, source)?;
+        }
         Ok(Templates(env))
     }
 
     fn render(&self, name: &str, context: &Value) -> Result<String, Error> {
         self.0.get_template(name)?.render(context)
     }
+}
+
+fn unreadable(path: &Path, e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("cannot read {}: {e}", path.display()),
+    )
+}
+
+/// The `*.j2` files in `dir` that have no embedded namesake, as (name without `.j2`, source).
+fn extra_templates(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    let listing = match std::fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(unreadable(dir, e)),
+    };
+    let mut extra = Vec::new();
+    for item in listing {
+        let path = item.map_err(|e| unreadable(dir, e))?.path();
+        let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
+        let Some(name) = file.strip_suffix(".j2") else {
+            continue;
+        };
+        if Embedded::get(file).is_some() || !path.is_file() {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
+        extra.push((name.to_string(), source));
+    }
+    Ok(extra)
 }
 
 /// A page: a template name and its context, rendered when Rocket sends the response.
@@ -124,6 +166,18 @@ mod tests {
             crate::context! { name, count: rows.len(), rows, none_value: Option::<i64>::None },
         );
         assert_eq!(html, "&lt;b&gt;Ada&lt;&#x2f;b&gt; 2 ab x");
+    }
+
+    #[test]
+    fn an_unreadable_override_stops_the_load_instead_of_being_ignored() {
+        let dir = std::env::temp_dir().join(format!("tt-bad-override-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("login.html.j2"), [0xff, 0xfe, 0x00]).expect("write");
+        let err = Templates::load(&dir)
+            .err()
+            .expect("a non-UTF-8 override is refused");
+        assert!(err.to_string().contains("login.html.j2"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
