@@ -24,6 +24,8 @@ import tempfile
 import time
 import urllib.parse
 
+import wrkparse  # beside this file
+
 BIN = os.environ.get("BENCH_BIN") or os.path.join(os.path.dirname(__file__), "..", "target", "release", "timetracker")
 SECS = int(os.environ.get("BENCH_SECONDS", "10"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
@@ -139,14 +141,9 @@ def wrk(port, path, cookie, pid):
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{SECS}s", "--latency", "--timeout", "5s", "-H", f"Cookie: {cookie}",
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
     cpu = cpu_seconds(pid) - cpu0
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = int(bad.group(1)) if bad else 0
-    total = int(re.search(r"(\d+) requests in", out).group(1))
+    w = wrkparse.parse(out)
     # Server CPU per request: unlike req/s, it does not depend on what else the machine runs.
-    return rps, p50, p99, errors, cpu * 1000 / max(total, 1)
+    return w["rps"], f'{w["p50_ms"]:.2f}ms', f'{w["p99_ms"]:.2f}ms', w["errors"], cpu * 1000 / max(w["requests"], 1)
 
 
 def timer_round_trips(port, token, n):
