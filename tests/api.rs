@@ -575,3 +575,78 @@ async fn a_booked_entry_overlapping_the_running_timer_is_flagged() {
         "the running timer started long after"
     );
 }
+
+async fn scrape(client: &Client, tok: Option<&str>) -> (Status, Option<String>, String) {
+    let mut req = client.get("/metrics");
+    if let Some(t) = tok {
+        req = req.header(bearer(t));
+    }
+    let res = req.dispatch().await;
+    let kind = res.content_type().map(|c| c.to_string());
+    (
+        res.status(),
+        kind,
+        res.into_string().await.unwrap_or_default(),
+    )
+}
+
+#[rocket::async_test]
+async fn metrics_are_for_administrators_and_count_what_happened() {
+    let (app, tok, pid) = setup().await;
+    let admin = app.add_user("boss", None, true);
+    // Read scope is enough: a scraper's token need not be able to change anything.
+    let scraper = token(&app, admin, &[Scope::Read]);
+
+    let (status, _, _) = scrape(&app.client, None).await;
+    assert_eq!(
+        status,
+        Status::Unauthorized,
+        "a scraper gets 401, not a login redirect"
+    );
+    let (status, _, _) = scrape(&app.client, Some(&tok)).await;
+    assert_eq!(status, Status::Forbidden);
+
+    for _ in 0..2 {
+        let (status, _) = call(&app.client, "GET", "/api/v1/timer", &tok, None).await;
+        assert_eq!(status, Status::Ok);
+    }
+    let (status, _) = call(
+        &app.client,
+        "POST",
+        "/api/v1/timer/start",
+        &tok,
+        Some(json!({ "project_id": pid })),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+
+    app.login("boss", Some("not the password")).await;
+
+    let (status, kind, text) = scrape(&app.client, Some(&scraper)).await;
+    assert_eq!(status, Status::Ok, "{text}");
+    assert!(kind.unwrap_or_default().starts_with("text/plain"));
+    for line in [
+        "timetracker_http_requests_total{route=\"/api/v1/timer\",method=\"GET\",status=\"200\"} 2",
+        "timetracker_http_requests_total{route=\"/api/v1/timer/start\",method=\"POST\",status=\"201\"} 1",
+        "timetracker_http_request_duration_seconds_count{route=\"/api/v1/timer\",method=\"GET\"} 2",
+        "timetracker_timers_running 1",
+        "timetracker_users{state=\"active\"} 2",
+        "timetracker_schema_version ",
+        "timetracker_build_info{version=\"",
+        "timetracker_sign_ins_total{method=\"local\",result=\"ok\"} ",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    let invalid: u64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("timetracker_sign_ins_total{method=\"local\",result=\"invalid\"} ")
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(invalid >= 1, "the failed sign-in was counted\n{text}");
+    // The refused scrapes above were counted too, under the metrics route.
+    assert!(text.contains(
+        "timetracker_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"403\"} 1"
+    ));
+}

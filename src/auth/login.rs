@@ -1,6 +1,6 @@
 //! The sign-in rules of `AUTH_METHOD=none|local|both` for the login form, in one place.
 
-use crate::auth::{password, throttle, username, AuthError};
+use crate::auth::{counters, password, throttle, username, AuthError};
 use crate::config::AuthMethod;
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, audit, settings, Db, DbError};
@@ -28,6 +28,12 @@ pub struct Attempt {
 }
 
 pub async fn login(db: &Db, mode: AuthMethod, attempt: Attempt) -> Result<LoginOutcome, AuthError> {
+    let outcome = decide(db, mode, attempt).await?;
+    counters::local(&outcome);
+    Ok(outcome)
+}
+
+async fn decide(db: &Db, mode: AuthMethod, attempt: Attempt) -> Result<LoginOutcome, AuthError> {
     if !mode.has_local_form() {
         return Ok(LoginOutcome::Rejected(
             "Sign-in with a username is turned off here; use single sign-on.",

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_token;
+pub mod counters;
 pub mod csrf;
 pub mod guards;
 pub mod login;

@@ -42,7 +42,8 @@ fn page(status: Status, code: &'static str, message: impl Into<String>) -> Error
 
 #[catch(401)]
 fn unauthorized(req: &Request<'_>) -> Result<Redirect, ErrorPage> {
-    if req.uri().path().starts_with("/api/") {
+    // Machines (API clients, a metrics scraper) get the status, not a login page.
+    if req.uri().path().starts_with("/api/") || req.uri().path() == "/metrics" {
         let why = req.local_cache(|| {
             Refusal("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
         });

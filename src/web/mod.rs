@@ -12,6 +12,7 @@ pub mod headers;
 pub mod health;
 pub mod kiosk;
 pub mod layout;
+pub mod metrics;
 pub mod oidc;
 pub mod profile;
 pub mod projects;
@@ -37,6 +38,7 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
     let override_dir = state.config.data_dir.join("templates");
     let oidc = state.oidc.clone();
     let (db, idle) = (state.db.clone(), state.config.session_idle_secs);
+    let http_metrics = Arc::new(metrics::HttpMetrics::default());
     rocket
         .manage(state)
         .attach(AdHoc::on_liftoff("housekeeping", move |_| {
@@ -63,6 +65,9 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
             })
         }))
         .attach(headers::SecurityHeaders)
+        .attach(metrics::RequestMetrics(http_metrics.clone()))
+        .manage(http_metrics)
+        .manage(metrics::StartedAt(std::time::SystemTime::now()))
         .mount(
             "/",
             routes![
@@ -88,6 +93,7 @@ pub fn mount(rocket: Rocket<Build>, state: AppState) -> Rocket<Build> {
                 kiosk::home,
                 kiosk::action,
                 kiosk::logout,
+                metrics::metrics,
                 oidc::start,
                 oidc::callback,
                 oidc::admin_page,

@@ -11,6 +11,7 @@ use rocket::time::Duration;
 use rocket::{get, State};
 
 use super::layout::Layout;
+use crate::auth::counters;
 use crate::auth::guards::{AdminUser, Client};
 use crate::auth::next::safe_next;
 use crate::auth::oidc::{accounts, diagnostics, flow, Failure, Oidc};
@@ -34,6 +35,7 @@ fn with_next(path: String, next: Option<&str>) -> String {
 /// browser to the explanation page.
 async fn fail(state: &AppState, f: Failure, next: Option<&str>) -> Redirect {
     tracing::warn!(detail = %f.detail, "OIDC callback redirect to login: reason={}", f.reason);
+    counters::sso(false);
     let (reason, detail) = (f.reason, f.detail);
     if let Err(e) = state
         .db
@@ -160,6 +162,7 @@ pub async fn callback(
     };
     super::sign_in(app, jar, user.id, &client, Some(id_token)).await?;
     tracing::info!(user = %user.username, "login ok (sso)");
+    counters::sso(true);
     Ok(Redirect::to(next.unwrap_or_else(|| "/".into())))
 }
 
