@@ -18,7 +18,7 @@ pub mod users;
 use std::path::{Path, PathBuf};
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::config::DbSynchronous;
 
@@ -66,13 +66,19 @@ impl Db {
             DbSynchronous::Full => "FULL",
         };
         let manager = SqliteConnectionManager::file(path).with_init(move |c| {
+            // Every transaction takes the write lock when it begins. A deferred one reads
+            // first and upgrades at its first write; if another connection committed in
+            // between, SQLite answers SQLITE_BUSY at once (waiting can't help a stale
+            // snapshot), and the request would fail with a 500 under ordinary concurrency.
+            c.set_transaction_behavior(TransactionBehavior::Immediate);
+            // The busy timeout first, so that the pragmas below wait for a lock too.
             // WAL + NORMAL: a commit is in the WAL before we answer, so it survives a
             // process crash; FULL also fsyncs each commit to survive a power cut.
             c.execute_batch(&format!(
-                "PRAGMA journal_mode = WAL;
+                "PRAGMA busy_timeout = 5000;
+                 PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = {synchronous};
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 5000;"
+                 PRAGMA foreign_keys = ON;"
             ))
         });
         let pool = r2d2::Pool::builder()
@@ -134,4 +140,35 @@ pub fn is_constraint_violation(e: &rusqlite::Error) -> bool {
         rusqlite::Error::SqliteFailure(err, _)
             if err.code == rusqlite::ErrorCode::ConstraintViolation
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transaction_that_reads_first_still_commits_when_another_writer_came_along() {
+        let dir = std::env::temp_dir().join(format!("tt-db-immediate-{}", std::process::id()));
+        let db = Db::open(&dir.join("t.db"), DbSynchronous::Normal).expect("open");
+        let mut first = db.conn().expect("conn");
+        let second = db.conn().expect("conn");
+        first
+            .execute_batch("CREATE TABLE t (n INTEGER)")
+            .expect("create");
+
+        let tx = first.transaction().expect("begin");
+        let _: i64 = tx
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .expect("read");
+        // Another connection tries to write meanwhile; it must not slip in between our
+        // read and our write (with a deferred transaction it would, and ours would fail).
+        second
+            .busy_timeout(std::time::Duration::ZERO)
+            .expect("timeout");
+        assert!(second.execute("INSERT INTO t VALUES (2)", []).is_err());
+        tx.execute("INSERT INTO t VALUES (1)", [])
+            .expect("our write");
+        tx.commit().expect("commit");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
