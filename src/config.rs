@@ -521,7 +521,7 @@ impl Config {
         let timezone = r.get("TZ");
         let tz_warning = timezone
             .as_deref()
-            .filter(|tz| tz.parse::<chrono_tz::Tz>().is_err())
+            .filter(|tz| crate::tracking::timezone::parse(tz).is_none())
             .map(|tz| {
                 format!(
                     "TZ={tz:?} is not an IANA timezone name (like Europe/Berlin); the organisation timezone falls back to UTC until an admin sets it (settings set timezone)"

@@ -82,7 +82,7 @@ pub fn run(cmd: ExportCommand, config: Config) -> CliResult {
     };
     let rows = entries::all(&conn, &filter, now)?;
     let body = match format {
-        Format::Csv => export::csv(&rows, s.tz, s.rounding),
+        Format::Csv => export::csv(&rows, &s.tz, s.rounding),
         Format::Json => format!("{}\n", export::json(&rows, s.rounding)),
     };
     match out {

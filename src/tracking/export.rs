@@ -1,11 +1,11 @@
 //! CSV and JSON exports of exactly a filtered set of entries. CSV follows RFC 4180, and
 //! cells that a spreadsheet would run as a formula are neutralised.
 
-use chrono_tz::Tz;
 use serde_json::json;
 
+use super::hours;
 use super::rounding::Rounding;
-use super::{hours, timezone};
+use super::timezone::{self, Zone};
 use crate::db::entries::EntryRow;
 
 /// One CSV cell: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so spreadsheets show it
@@ -53,12 +53,12 @@ pub const HEADER: &[&str] = &[
     "needs_review",
 ];
 
-fn local(tz: Tz, at: i64) -> String {
+fn local(tz: &Zone, at: i64) -> String {
     timezone::to_local(tz, at).to_rfc3339()
 }
 
 /// The entries as CSV, with local times in `tz` and rounded hours beside the raw ones.
-pub fn csv(rows: &[EntryRow], tz: Tz, rounding: Rounding) -> String {
+pub fn csv(rows: &[EntryRow], tz: &Zone, rounding: Rounding) -> String {
     let mut out = line(HEADER);
     for e in rows {
         out.push_str(&line(&[

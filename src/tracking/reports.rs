@@ -70,7 +70,7 @@ pub fn resolve_range(
         }
         return Ok(named);
     }
-    let today = local_date(s.tz, now);
+    let today = local_date(&s.tz, now);
     let (a, b): (Option<NaiveDate>, Option<NaiveDate>) = match preset {
         "today" => (Some(today), Some(today)),
         "yesterday" => {
@@ -119,8 +119,8 @@ pub fn resolve_range(
         preset: preset.to_string(),
         from_date: a,
         to_date: b,
-        from: a.map(|d| day_start(s.tz, d)),
-        to: b.map(|d| day_start(s.tz, d + Duration::days(1))),
+        from: a.map(|d| day_start(&s.tz, d)),
+        to: b.map(|d| day_start(&s.tz, d + Duration::days(1))),
     })
 }
 
@@ -182,11 +182,11 @@ pub fn group(rows: &[EntryRow], by: GroupBy, s: &OrgSettings, rounding: Rounding
     for e in rows {
         let (key, label) = match by {
             GroupBy::Day => {
-                let d = local_date(s.tz, e.start_at);
+                let d = local_date(&s.tz, e.start_at);
                 (d.to_string(), day_label(d))
             }
             GroupBy::Week => {
-                let w = week_start_date(local_date(s.tz, e.start_at), s.week_start);
+                let w = week_start_date(local_date(&s.tz, e.start_at), s.week_start);
                 (w.to_string(), format!("Week of {}", w.format("%Y-%m-%d")))
             }
             GroupBy::Project => (e.project.to_lowercase(), e.project.clone()),
@@ -297,7 +297,7 @@ mod tests {
     fn settings() -> OrgSettings {
         OrgSettings {
             organisation_name: String::new(),
-            tz: chrono_tz::Tz::UTC,
+            tz: timezone::Zone::utc(),
             week_start: Weekday::Mon,
             rounding: Rounding::NONE,
             auto_stop_hours: 12,

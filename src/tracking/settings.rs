@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::Weekday;
-use chrono_tz::Tz;
 use rusqlite::Connection;
 use serde::Serialize;
 
 use super::rounding::{self, Rounding};
-use super::timezone;
+use super::timezone::{self, Zone};
 use crate::db::{settings, DbError};
 use crate::kiosk::settings::KioskSettings;
 
@@ -55,7 +54,7 @@ pub const DEFAULT_AUTO_STOP_HOURS: i64 = 12;
 pub struct OrgSettings {
     pub organisation_name: String,
     #[serde(serialize_with = "serialize_tz")]
-    pub tz: Tz,
+    pub tz: Zone,
     #[serde(serialize_with = "serialize_weekday")]
     pub week_start: Weekday,
     pub rounding: Rounding,
@@ -64,7 +63,7 @@ pub struct OrgSettings {
     pub kiosk: KioskSettings,
 }
 
-fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_tz<S: serde::Serializer>(tz: &Zone, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(tz.name())
 }
 
@@ -110,7 +109,7 @@ impl OrgSettings {
         let tz = get(TIMEZONE)
             .and_then(timezone::parse)
             .or_else(|| default_tz.and_then(timezone::parse))
-            .unwrap_or(Tz::UTC);
+            .unwrap_or_else(Zone::utc);
         Ok(OrgSettings {
             organisation_name: get(ORGANISATION_NAME).unwrap_or("").to_string(),
             tz,

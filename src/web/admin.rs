@@ -59,8 +59,8 @@ pub async fn board(
                 context! {
                     layout,
                     notice,
-                    working: entry_views(&working, s.tz),
-                    review: entry_views(&review, s.tz),
+                    working: entry_views(&working, &s.tz),
+                    review: entry_views(&review, &s.tz),
                 },
             ))
         })

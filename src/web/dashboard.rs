@@ -40,8 +40,8 @@ pub async fn dashboard(
                 user_id: Some(uid),
                 ..Default::default()
             };
-            let today = entries::totals(c, &mine(day_bounds(s.tz, now)), now)?;
-            let week = entries::totals(c, &mine(week_bounds(s.tz, s.week_start, now)), now)?;
+            let today = entries::totals(c, &mine(day_bounds(&s.tz, now)), now)?;
+            let week = entries::totals(c, &mine(week_bounds(&s.tz, s.week_start, now)), now)?;
             let recent = entries::list(c, &Filter { user_id: Some(uid), ..Default::default() }, now, 10, 0)?;
             let last = entries::last_finished_for_user(c, uid, now)?;
             let opts = options(c, false, true)?;
@@ -49,12 +49,12 @@ pub async fn dashboard(
                 "dashboard.html",
                 context! {
                     layout,
-                    running: running.as_ref().map(|e| entry_view(e, s.tz)),
-                    running_start_input: running.as_ref().map(|e| timezone::format_local_input(s.tz, e.start_at)),
+                    running: running.as_ref().map(|e| entry_view(e, &s.tz)),
+                    running_start_input: running.as_ref().map(|e| timezone::format_local_input(&s.tz, e.start_at)),
                     today: hm(today.seconds),
                     week: hm(week.seconds),
-                    recent: entry_views(&recent, s.tz),
-                    last: last.as_ref().map(|e| entry_view(e, s.tz)),
+                    recent: entry_views(&recent, &s.tz),
+                    last: last.as_ref().map(|e| entry_view(e, &s.tz)),
                     options: opts,
                     timezone: s.tz.name(),
                 },
@@ -219,7 +219,7 @@ pub async fn adjust(
         .db
         .run(move |c| -> AppResult<()> {
             let s = OrgSettings::load(c, default_tz.as_deref())?;
-            let at = timezone::parse_local_datetime(s.tz, &raw)
+            let at = timezone::parse_local_datetime(&s.tz, &raw)
                 .ok_or_else(|| AppError::BadRequest(format!("{raw:?} is not a date and time.")))?;
             timer::adjust_start(c, &actor, uid, at, db::now())?;
             Ok(())

@@ -56,7 +56,7 @@ pub async fn list(
                 context! {
                     layout,
                     notice,
-                    entries: entry_views(&rows, s.tz),
+                    entries: entry_views(&rows, &s.tz),
                     total: hm(totals.seconds),
                     billable_total: hm(totals.billable_seconds),
                     count: totals.count,
@@ -106,7 +106,7 @@ pub async fn csv(state: &State<AppState>, user: CurrentUser, p: ListParams) -> A
             let s = OrgSettings::load(c, default_tz.as_deref())?;
             let (filter, _) = p.filter(&s, &user, now)?;
             let rows = entries::all(c, &filter, now)?;
-            Ok(export::csv(&rows, s.tz, s.rounding))
+            Ok(export::csv(&rows, &s.tz, s.rounding))
         })
         .await?;
     Ok(Csv::new(body, "time-entries.csv"))
@@ -161,12 +161,12 @@ fn span(f: &EntryForm, s: &OrgSettings) -> AppResult<(i64, i64, i64)> {
             .and_then(parse_duration)
             .ok_or_else(|| bad("Enter the duration as 1:30, 1.5 or 90m."))?;
         // A date + duration entry is booked from 09:00 local time that day.
-        let start = timezone::day_start(s.tz, date) + 9 * 3600;
+        let start = timezone::day_start(&s.tz, date) + 9 * 3600;
         return Ok((start, start + secs + breaks, breaks));
     }
     let at = |v: &Option<String>, what: &str| {
         v.as_deref()
-            .and_then(|v| timezone::parse_local_datetime(s.tz, v))
+            .and_then(|v| timezone::parse_local_datetime(&s.tz, v))
             .ok_or_else(|| AppError::BadRequest(format!("Enter the {what} as a date and time.")))
     };
     Ok((at(&f.start, "start")?, at(&f.end, "end")?, breaks))
@@ -181,16 +181,16 @@ fn form_page(
 ) -> AppResult<Template> {
     let (start, end) = match entry {
         Some(e) => (
-            timezone::format_local_input(s.tz, e.start_at),
+            timezone::format_local_input(&s.tz, e.start_at),
             e.end_at
-                .map(|t| timezone::format_local_input(s.tz, t))
+                .map(|t| timezone::format_local_input(&s.tz, t))
                 .unwrap_or_default(),
         ),
         None => {
             let now = db::now();
             (
-                timezone::format_local_input(s.tz, now - 3600),
-                timezone::format_local_input(s.tz, now),
+                timezone::format_local_input(&s.tz, now - 3600),
+                timezone::format_local_input(&s.tz, now),
             )
         }
     };
@@ -198,10 +198,10 @@ fn form_page(
         "entry_form.html",
         context! {
             layout,
-            entry: entry.map(|e| super::view::entry_view(e, s.tz)),
+            entry: entry.map(|e| super::view::entry_view(e, &s.tz)),
             start,
             end,
-            today: timezone::local_date(s.tz, db::now()).to_string(),
+            today: timezone::local_date(&s.tz, db::now()).to_string(),
             options: options(c, user.user.is_admin, true)?,
             is_admin: user.user.is_admin,
             me: user.user.id,

@@ -1,7 +1,6 @@
 //! What the time-tracking pages show: entries and options formatted in the organisation's
 //! timezone, and the shared filter parameters of the entries list, reports and CSV.
 
-use chrono_tz::Tz;
 use rocket::form::FromForm;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -12,7 +11,8 @@ use crate::db::{clients, projects, tasks, users};
 use crate::error::{AppError, AppResult};
 use crate::tracking::reports::{resolve_range, Range, PRESETS};
 use crate::tracking::settings::OrgSettings;
-use crate::tracking::{hm, timezone, Actor};
+use crate::tracking::timezone::{self, Zone};
+use crate::tracking::{hm, Actor};
 
 /// The acting person of a web request, for the tracking services and the audit log.
 pub fn actor(u: &CurrentUser, client: &Client) -> Actor {
@@ -46,7 +46,7 @@ pub struct EntryView {
     pub needs_review: bool,
 }
 
-pub fn entry_view(e: &EntryRow, tz: Tz) -> EntryView {
+pub fn entry_view(e: &EntryRow, tz: &Zone) -> EntryView {
     let start = timezone::to_local(tz, e.start_at);
     EntryView {
         id: e.id,
@@ -78,7 +78,7 @@ pub fn entry_view(e: &EntryRow, tz: Tz) -> EntryView {
     }
 }
 
-pub fn entry_views(rows: &[EntryRow], tz: Tz) -> Vec<EntryView> {
+pub fn entry_views(rows: &[EntryRow], tz: &Zone) -> Vec<EntryView> {
     rows.iter().map(|e| entry_view(e, tz)).collect()
 }
 
