@@ -677,3 +677,27 @@ fn a_broken_template_override_stops_serve_with_exit_1_and_names_the_file() {
     let logs = format!("{}{}", out(&o), String::from_utf8_lossy(&o.stderr));
     assert!(logs.contains("login.html"), "{logs}");
 }
+
+#[test]
+fn log_level_decides_which_lines_are_written() {
+    let quiet = tempfile::tempdir().unwrap();
+    let o = tt(
+        quiet.path(),
+        &["project", "list"],
+        &[("LOG_LEVEL", "warn")],
+        None,
+    );
+    assert!(o.status.success(), "{o:?}");
+    let logs = String::from_utf8_lossy(&o.stderr);
+    assert!(!logs.contains("applied migration"), "{logs}");
+
+    let chatty = tempfile::tempdir().unwrap();
+    let o = tt(
+        chatty.path(),
+        &["project", "list"],
+        &[("LOG_LEVEL", "info")],
+        None,
+    );
+    let logs = String::from_utf8_lossy(&o.stderr);
+    assert!(logs.contains("applied migration"), "{logs}");
+}

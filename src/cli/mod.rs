@@ -179,12 +179,20 @@ fn load_env(env_file: Option<PathBuf>) -> Result<BTreeMap<String, String>, CliEr
 
 /// Logs go to stdout for the server and to stderr for other commands, whose stdout is data.
 fn init_logging(config: &Config, to_stdout: bool) {
-    use tracing_subscriber::filter::filter_fn;
+    use tracing_subscriber::filter::{filter_fn, LevelFilter, Targets};
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
     use tracing_subscriber::prelude::*;
 
-    let levels =
-        tracing_subscriber::EnvFilter::new(format!("{},rocket=error,hyper=warn", config.log_level));
+    // Fixed targets instead of an EnvFilter: LOG_LEVEL is one level, and EnvFilter's
+    // directive parser brings a regex engine (~1 MB of binary) into the build.
+    let level = config
+        .log_level
+        .parse::<LevelFilter>()
+        .unwrap_or(LevelFilter::INFO);
+    let levels = Targets::new()
+        .with_default(level)
+        .with_target("rocket", level.min(LevelFilter::ERROR))
+        .with_target("hyper", level.min(LevelFilter::WARN));
     // Rocket logs every refused request guard under a `<module>::_` target. A refused guard
     // is ordinary flow here (the redirect to the login page), not something to warn about.
     let no_guard_noise = filter_fn(|meta| !meta.target().ends_with("::_"));
