@@ -84,6 +84,10 @@ fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Threads for blocking work (database calls). The connection pool has 8 connections, so
+/// more threads would only wait, each with its own stack and malloc arena.
+pub const MAX_BLOCKING_THREADS: usize = 32;
+
 /// The web application on an opened store.
 pub fn build_rocket(config: Config, db: Db) -> Rocket<Build> {
     let mut rocket_config = rocket::Config {
@@ -92,8 +96,7 @@ pub fn build_rocket(config: Config, db: Db) -> Rocket<Build> {
         // Client IPs come from our ClientIp guard, which trusts only TRUSTED_PROXIES.
         ip_header: None,
         log_level: LogLevel::Critical,
-        // The connection pool has 8 connections; more blocking threads would only wait.
-        max_blocking: 32,
+        max_blocking: MAX_BLOCKING_THREADS,
         cli_colors: false,
         shutdown: Shutdown {
             grace: 5,

@@ -37,7 +37,18 @@ pub fn run(config: Config) -> CliResult {
             }
         })
     }));
-    rocket::execute(rocket.launch())
+    // Our own runtime: rocket::execute sizes its runtime from Rocket's default figment
+    // (ROCKET_* variables, Rocket.toml), not from the Config built in build_rocket, so its
+    // blocking pool grew to 512 threads under load.
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(rocket::Config::default().workers)
+        .max_blocking_threads(crate::MAX_BLOCKING_THREADS)
+        .thread_name("rocket-worker-thread")
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
+    runtime
+        .block_on(rocket.launch())
         .map(|_| ())
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
 }
