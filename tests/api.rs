@@ -650,3 +650,25 @@ async fn metrics_are_for_administrators_and_count_what_happened() {
         "timetracker_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"403\"} 1"
     ));
 }
+
+#[rocket::async_test]
+async fn api_writes_are_audited_with_the_callers_address() {
+    let (app, tok, pid) = setup().await;
+    let res = app
+        .client
+        .post("/api/v1/time-entries")
+        .remote(remote("203.0.113.7"))
+        .header(bearer(&tok))
+        .header(ContentType::JSON)
+        .body(
+            json!({ "project_id": pid, "start": "2026-12-01T09:00:00Z", "end": "2026-12-01T10:00:00Z" })
+                .to_string(),
+        )
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+    let ip: String = app.sql(
+        "SELECT client_ip FROM audit_log WHERE action = 'entry.create' ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(ip, "203.0.113.7");
+}

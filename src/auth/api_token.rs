@@ -3,11 +3,13 @@
 //! guards `ApiRead`, `ApiWrite` and `ApiAdmin` are types, so a handler states what it needs.
 //! Cookie sessions must send `X-CSRF-Token` on writes; bearer tokens are exempt.
 
+use std::net::IpAddr;
+
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rusqlite::Connection;
 
-use super::guards::{authenticated, refuse, state, KIOSK_ONLY};
+use super::guards::{authenticated, client_ip, refuse, state, KIOSK_ONLY};
 use super::session::KIND_USER;
 use super::tokens::{constant_time_eq, hash_token, random_token};
 use crate::db::api_tokens::{self, NewToken};
@@ -133,6 +135,8 @@ pub struct ApiUser {
     pub scope: Scope,
     /// The session's CSRF token for cookie sessions; None for bearer tokens.
     session_csrf: Option<String>,
+    /// Where the call came from (TRUSTED_PROXIES applied), for the audit log.
+    pub client_ip: IpAddr,
 }
 
 impl ApiUser {
@@ -159,6 +163,7 @@ async fn api_user<'r>(req: &'r Request<'_>) -> &'r Lookup {
                     user,
                     scope,
                     session_csrf: None,
+                    client_ip: client_ip(req),
                 }))),
                 Ok(None) => Lookup(Err("The API token is invalid, expired or revoked.")),
                 Err(e) => {
@@ -172,6 +177,7 @@ async fn api_user<'r>(req: &'r Request<'_>) -> &'r Lookup {
                 user: a.user.clone(),
                 scope: Scope::Admin,
                 session_csrf: Some(a.session.csrf_token.clone()),
+                client_ip: client_ip(req),
             }))),
             Ok(Some(_)) => Lookup(Err(KIOSK_ONLY)),
             Ok(None) => match super::guards::kiosk(req).await {

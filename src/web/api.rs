@@ -30,7 +30,10 @@ fn parse<T: DeserializeOwned + Default>(body: &str) -> AppResult<T> {
 }
 
 fn actor(u: &ApiUser) -> Actor {
-    Actor::user(u.user.id, u.is_admin())
+    Actor {
+        client_ip: Some(u.client_ip.to_string()),
+        ..Actor::user(u.user.id, u.is_admin())
+    }
 }
 
 /// The user a request is about: the caller, or (for administrators) the named user.
