@@ -508,6 +508,12 @@ async fn csv_export_escapes_and_neutralises_formula_cells() {
     assert!(body.contains(",'+1 and -2,"), "{body}");
     assert!(body.contains(",'@SUM(A1),"), "{body}");
     assert!(body.ends_with("\r\n"));
+    // Every row says where the entry came from (web timer, api, kiosk, cli, manual).
+    let mut lines = body.split("\r\n");
+    let header = lines.next().unwrap_or_default();
+    assert!(header.ends_with(",needs_review,source"), "{header}");
+    let last = body.trim_end().rsplit("\r\n").next().unwrap_or_default();
+    assert!(last.ends_with(",no,manual"), "{last}");
 }
 
 #[rocket::async_test]

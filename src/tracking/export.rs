@@ -51,6 +51,7 @@ pub const HEADER: &[&str] = &[
     "hours",
     "rounded_hours",
     "needs_review",
+    "source",
 ];
 
 fn local(tz: &Zone, at: i64) -> String {
@@ -78,6 +79,7 @@ pub fn csv(rows: &[EntryRow], tz: &Zone, rounding: Rounding) -> String {
             hours(e.duration_seconds),
             hours(rounding.apply(e.duration_seconds)),
             if e.needs_review { "yes" } else { "no" }.to_string(),
+            e.source.clone(),
         ]));
     }
     out
