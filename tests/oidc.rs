@@ -884,3 +884,48 @@ async fn admin_oidc_page_shows_diagnostics_to_admins_only() {
             && !html.contains(CLIENT_SECRET)
     );
 }
+
+#[rocket::async_test]
+async fn w17_a_password_change_keeps_the_hint_so_logout_still_reaches_the_idp() {
+    let s = setup(
+        "both",
+        &[("OIDC_POST_LOGOUT_REDIRECT_URI", "http://127.0.0.1:8000/")],
+    )
+    .await;
+    // A local account with a password, linked to an identity at the IdP.
+    let uid = s.app.add_user("jack", Some(PASSWORD), false);
+    timetracker::db::users::set_oidc_identity(
+        &s.app.db.conn().unwrap(),
+        uid,
+        Some((&s.op.issuer, "jack-sub")),
+    )
+    .unwrap();
+    s.login("jack-sub", |_| {}).await;
+    let hint: String = s.app.sql("SELECT id_token_hint FROM sessions");
+
+    let res = post_form(
+        &s.app.client,
+        "/profile",
+        "/profile/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a-brand-new-passphrase"),
+            ("new_password_confirm", "a-brand-new-passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    drop(res);
+    assert_eq!(s.app.sql::<i64>("SELECT count(*) FROM sessions"), 1);
+    assert_eq!(
+        s.app.sql::<String>("SELECT id_token_hint FROM sessions"),
+        hint
+    );
+
+    let res = s.app.client.get("/logout").dispatch().await;
+    let target = location(&res);
+    assert!(
+        target.starts_with(&format!("{}/session/end?", s.op.issuer)),
+        "{target}"
+    );
+}

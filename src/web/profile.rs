@@ -13,7 +13,7 @@ use crate::auth::csrf::{CsrfForm, CsrfOnly};
 use crate::auth::guards::{Client, CurrentUser};
 use crate::auth::{password, session, setup, throttle};
 use crate::db::{self, DbError};
-use crate::db::{audit, users};
+use crate::db::{audit, sessions, users};
 use crate::error::AppResult;
 use crate::kiosk::credentials;
 use crate::{has_csrf, AppState};
@@ -169,10 +169,13 @@ pub async fn change_password(
     }
     let hash = password::hash(f.new_password).await?;
     let target = user.user.clone();
-    state
+    let this_session = user.session.id_hash.clone();
+    let hint = state
         .db
-        .run(move |c| -> Result<(), DbError> {
+        .run(move |c| -> Result<Option<String>, DbError> {
             let tx = c.transaction()?;
+            // Kept for the new session, so that signing out still ends the IdP's session too.
+            let hint = sessions::id_token_hint(&tx, &this_session)?;
             setup::set_password(
                 &tx,
                 &target,
@@ -183,11 +186,11 @@ pub async fn change_password(
             )?;
             throttle::clear(&tx, &throttle::account_key(&target.username))?;
             tx.commit()?;
-            Ok(())
+            Ok(hint)
         })
         .await?;
     // Every session ended with the change; this browser gets a fresh one.
-    super::sign_in(state, jar, user.user.id, &client, None).await?;
+    super::sign_in(state, jar, user.user.id, &client, hint).await?;
     tracing::info!(user = %user.user.username, "password changed");
     Ok(Either::Left(Redirect::to(
         "/profile?notice=password_changed",
