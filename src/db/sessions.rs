@@ -98,18 +98,6 @@ pub fn take(conn: &Connection, id_hash: &str) -> Result<Option<Option<String>>, 
         .optional()?)
 }
 
-/// The ID-token hint a session keeps for RP-initiated logout, if any.
-pub fn id_token_hint(conn: &Connection, id_hash: &str) -> Result<Option<String>, DbError> {
-    Ok(conn
-        .query_row(
-            "SELECT id_token_hint FROM sessions WHERE id_hash = ?1",
-            [id_hash],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten())
-}
-
 /// Ends every session of a user; returns how many there were.
 pub fn delete_for_user(conn: &Connection, user_id: i64) -> Result<usize, DbError> {
     Ok(conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?)

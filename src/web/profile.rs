@@ -175,7 +175,7 @@ pub async fn change_password(
         .run(move |c| -> Result<Option<String>, DbError> {
             let tx = c.transaction()?;
             // Kept for the new session, so that signing out still ends the IdP's session too.
-            let hint = sessions::id_token_hint(&tx, &this_session)?;
+            let hint = sessions::take(&tx, &this_session)?.flatten();
             setup::set_password(
                 &tx,
                 &target,
