@@ -1,8 +1,6 @@
 //! Day and week boundaries in the organisation's timezone. Instants are UTC epoch seconds;
 //! only the boundaries of days and weeks depend on the zone (and move with DST).
 
-use std::sync::Arc;
-
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, Timelike, Utc,
     Weekday,
@@ -14,28 +12,23 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 /// compiles every zone into pointer-rich tables: 1.5 MB of binary and a megabyte of
 /// relocations written at every start.)
 #[derive(Clone, Debug)]
-pub struct Zone {
-    name: Arc<str>,
-    tz: TimeZone,
-}
+pub struct Zone(TimeZone);
 
 impl Zone {
     pub fn utc() -> Zone {
-        Zone {
-            name: Arc::from("UTC"),
-            tz: TimeZone::UTC,
-        }
+        Zone(TimeZone::UTC)
     }
 
     /// The zone's IANA name, as the database spells it.
     pub fn name(&self) -> &str {
-        &self.name
+        // `parse` admits only zones that have one, and UTC has one.
+        self.0.iana_name().unwrap_or("UTC")
     }
 
     /// Seconds east of UTC at the instant `at`.
     fn offset_at(&self, at: i64) -> i64 {
         jiff::Timestamp::from_second(at)
-            .map(|ts| i64::from(self.tz.to_offset(ts).seconds()))
+            .map(|ts| i64::from(self.0.to_offset(ts).seconds()))
             .unwrap_or(0)
     }
 
@@ -53,7 +46,7 @@ impl Zone {
         )
         .ok()?;
         let wall = local.and_utc().timestamp();
-        let east = match self.tz.to_ambiguous_timestamp(civil).offset() {
+        let east = match self.0.to_ambiguous_timestamp(civil).offset() {
             AmbiguousOffset::Unambiguous { offset } => offset.seconds(),
             // In a fold the larger offset gives the earlier instant.
             AmbiguousOffset::Fold { before, after } => before.seconds().max(after.seconds()),
@@ -65,13 +58,9 @@ impl Zone {
 
 /// The zone named `name` (IANA, e.g. `Europe/Berlin`), if it exists.
 pub fn parse(name: &str) -> Option<Zone> {
-    let name = name.trim();
-    let tz = TimeZone::get(name).ok()?;
-    let canonical = tz.iana_name().unwrap_or(name).to_string();
-    Some(Zone {
-        name: Arc::from(canonical),
-        tz,
-    })
+    let tz = TimeZone::get(name.trim()).ok()?;
+    tz.iana_name()?;
+    Some(Zone(tz))
 }
 
 /// The UTC instant at which `date` begins in `tz`. When midnight falls into a DST gap, the
