@@ -150,6 +150,7 @@ struct Lookup(Result<Option<ApiUser>, &'static str>);
 
 async fn api_user<'r>(req: &'r Request<'_>) -> &'r Lookup {
     req.local_cache_async(async {
+        let client_ip = client_ip(req);
         if let Some(header) = req.headers().get_one("Authorization") {
             let Some(token) = header.strip_prefix("Bearer ").map(str::trim) else {
                 return Lookup(Err(
@@ -163,7 +164,7 @@ async fn api_user<'r>(req: &'r Request<'_>) -> &'r Lookup {
                     user,
                     scope,
                     session_csrf: None,
-                    client_ip: client_ip(req),
+                    client_ip,
                 }))),
                 Ok(None) => Lookup(Err("The API token is invalid, expired or revoked.")),
                 Err(e) => {
@@ -177,7 +178,7 @@ async fn api_user<'r>(req: &'r Request<'_>) -> &'r Lookup {
                 user: a.user.clone(),
                 scope: Scope::Admin,
                 session_csrf: Some(a.session.csrf_token.clone()),
-                client_ip: client_ip(req),
+                client_ip,
             }))),
             Ok(Some(_)) => Lookup(Err(KIOSK_ONLY)),
             Ok(None) => match super::guards::kiosk(req).await {

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{ContentType, Method, Status};
+use rocket::http::{ContentType, Method};
 use rocket::{get, Data, Request, Response, State};
 
 use crate::auth::api_token::ApiRead;
@@ -237,7 +237,7 @@ pub async fn metrics(
     http: &State<Arc<HttpMetrics>>,
     started: &State<StartedAt>,
     api: ApiRead,
-) -> AppResult<(Status, (ContentType, String))> {
+) -> AppResult<(ContentType, String)> {
     if !api.0.user.is_admin {
         return Err(AppError::Forbidden(
             "Metrics are for administrators.".into(),
@@ -313,12 +313,8 @@ pub async fn metrics(
         g.schema_version,
     );
     Ok((
-        Status::Ok,
-        (
-            ContentType::new("text", "plain")
-                .with_params([("version", "0.0.4"), ("charset", "utf-8")]),
-            out,
-        ),
+        ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]),
+        out,
     ))
 }
 
