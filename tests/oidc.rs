@@ -104,6 +104,16 @@ async fn callback(client: &rocket::local::asynchronous::Client, query: &str) -> 
 }
 
 impl Sso {
+    /// Links the local account `uid` to the identity `sub` at this provider, as an admin would.
+    fn link(&self, uid: i64, sub: &str) {
+        timetracker::db::users::set_oidc_identity(
+            &self.app.db.conn().unwrap(),
+            uid,
+            Some((&self.op.issuer, sub)),
+        )
+        .unwrap();
+    }
+
     /// A whole sign-in for `sub`; `tweak` edits the ID token claims; returns where it lands.
     async fn login(&self, sub: &str, tweak: impl FnOnce(&mut Map<String, Value>)) -> String {
         let auth = begin(&self.app.client, "/login/oidc").await;
@@ -610,12 +620,7 @@ async fn w3_new_identity_never_takes_over_a_local_account_by_username_or_email()
 
     // Linked on purpose by an admin, the identity signs into the account.
     let uid: i64 = s.app.sql("SELECT id FROM users WHERE username = 'alice'");
-    timetracker::db::users::set_oidc_identity(
-        &s.app.db.conn().unwrap(),
-        uid,
-        Some((&s.op.issuer, "alice")),
-    )
-    .unwrap();
+    s.link(uid, "alice");
     assert_eq!(s.login("alice", |_| {}).await, "/");
     assert_eq!(me(&s.app.client).await.1["username"], "alice");
 }
@@ -730,12 +735,7 @@ async fn w4_admin_email_counts_only_when_verified() {
 async fn w4_hand_made_admins_of_linked_local_accounts_stay_admins() {
     let s = setup("both", &[("OIDC_ADMIN_GROUP", "tt-admins")]).await;
     let uid = s.app.add_user("jack", Some(PASSWORD), true);
-    timetracker::db::users::set_oidc_identity(
-        &s.app.db.conn().unwrap(),
-        uid,
-        Some((&s.op.issuer, "jack-sub")),
-    )
-    .unwrap();
+    s.link(uid, "jack-sub");
     s.login("jack-sub", |c| {
         c.insert("groups".into(), json!(["staff"]));
     })
@@ -894,12 +894,7 @@ async fn w17_a_password_change_keeps_the_hint_so_logout_still_reaches_the_idp() 
     .await;
     // A local account with a password, linked to an identity at the IdP.
     let uid = s.app.add_user("jack", Some(PASSWORD), false);
-    timetracker::db::users::set_oidc_identity(
-        &s.app.db.conn().unwrap(),
-        uid,
-        Some((&s.op.issuer, "jack-sub")),
-    )
-    .unwrap();
+    s.link(uid, "jack-sub");
     s.login("jack-sub", |_| {}).await;
     let hint: String = s.app.sql("SELECT id_token_hint FROM sessions");
 
